@@ -1,0 +1,379 @@
+#!/usr/bin/env python3
+"""Write the envelope v1 test vectors (docs/envelope.md, section 12). Deterministic.
+
+    python tests/vectors/generate.py          # rewrite the JSON files here
+    python tests/vectors/generate.py --check  # exit 1 if they differ from what this script makes
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from nacl.bindings import crypto_scalarmult_base  # noqa: E402
+
+from envelope import bundle as kb  # noqa: E402
+from envelope.constants import Kind  # noqa: E402
+from envelope.framing import chunk_nonce  # noqa: E402
+from envelope.keys import blake2b, derive_subkey, fingerprint, key_id  # noqa: E402
+from envelope.manifest import AttachmentEntry  # noqa: E402
+from envelope.padding import padded_length, padme  # noqa: E402
+from envelope.seal import Encryptor, encrypt_bytes  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SEEDS = {
+    "alice": "tipline test vector recipient alice",
+    "bob": "tipline test vector recipient bob",
+    "mallory": "tipline test vector recipient mallory",
+}
+
+
+def seeded(label: str, size: int = 32) -> bytes:
+    return blake2b(label.encode("utf-8"), size=32)[:size]
+
+
+def secret(name: str) -> bytes:
+    return seeded(SEEDS[name])
+
+
+def public(name: str) -> bytes:
+    return crypto_scalarmult_base(secret(name))
+
+
+def pattern(length: int) -> bytes:
+    return bytes(i % 251 for i in range(length))
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def content_json(content: bytes) -> dict:
+    if content and content == pattern(len(content)):
+        return {"pattern": "mod251", "length": len(content)}
+    return {"hex": content.hex()}
+
+
+def make_valid(name, *, kind, part, content, recipients, case="case one", note=""):
+    inputs = {
+        "kind": int(kind),
+        "case_id": seeded(f"{case} id", 16),
+        "envelope_id": seeded(f"{name} envelope id", 16),
+        "part_index": part,
+        "file_key": seeded(f"{name} file key"),
+        "ephemeral_secrets": [seeded(f"{name} ephemeral {r}") for r in recipients],
+    }
+    envelope, result = encrypt_bytes(
+        content,
+        kind=kind,
+        case_id=inputs["case_id"],
+        envelope_id=inputs["envelope_id"],
+        part_index=part,
+        recipients=[public(r) for r in recipients],
+        file_key=inputs["file_key"],
+        ephemeral_secrets=inputs["ephemeral_secrets"],
+    )
+    vector = {
+        "name": name,
+        "note": note,
+        "kind": int(kind),
+        "case_id": inputs["case_id"].hex(),
+        "envelope_id": inputs["envelope_id"].hex(),
+        "part_index": part,
+        "recipients": recipients,
+        "file_key": inputs["file_key"].hex(),
+        "ephemeral_secrets": [e.hex() for e in inputs["ephemeral_secrets"]],
+        "content": content_json(content),
+        "content_length": len(content),
+        "content_sha256": hashlib.sha256(content).hexdigest(),
+        "padded_length": result.header.padded_length,
+        "header_size": result.header.size,
+        "header_hash": result.header_hash.hex(),
+        "envelope_size": len(envelope),
+        "envelope_sha256": hashlib.sha256(envelope).hexdigest(),
+        "envelope": b64(envelope),
+    }
+    return vector, envelope, result
+
+
+def primitives() -> dict:
+    subkey_key = seeded("kdf test file key")
+    return {
+        "padme": [[n, padme(n)] for n in (2, 3, 8, 9, 100, 1000, 4096, 4097, 65544, 1000000, 123456789, 2**40 - 1)],
+        "padded_length": [[n, padded_length(n)] for n in (0, 1, 4088, 4089, 65528, 65529, 1000000)],
+        "keys": [
+            {
+                "name": name,
+                "seed": seed,
+                "public_key": public(name).hex(),
+                "key_id": key_id(public(name)).hex(),
+                "fingerprint": fingerprint(public(name)),
+            }
+            for name, seed in SEEDS.items()
+        ],
+        "kdf": {
+            "file_key": subkey_key.hex(),
+            "header_mac_key": derive_subkey(subkey_key, 1).hex(),
+            "payload_key": derive_subkey(subkey_key, 2).hex(),
+        },
+        "nonces": [[i, last, chunk_nonce(i, last).hex()] for i, last in ((0, False), (0, True), (1, False), (258, True))],
+    }
+
+
+def crafted_bad_padding() -> bytes:
+    """A correctly sealed envelope whose length prefix is not canonical (claims 10 bytes in a 4352 pad)."""
+    enc = Encryptor(
+        kind=Kind.MESSAGE,
+        case_id=seeded("case one id", 16),
+        envelope_id=seeded("crafted envelope id", 16),
+        part_index=7,
+        content_length=4089,  # pads to 4352
+        recipients=[public("alice")],
+        file_key=seeded("crafted file key"),
+        ephemeral_secrets=[seeded("crafted ephemeral")],
+    )
+    plain = (10).to_bytes(8, "big") + b"x" * 10
+    plain += bytes(enc.padded_length - len(plain))
+    return enc.header_bytes + enc.seal_chunk(0, plain)
+
+
+def crafted_nonzero_padding() -> bytes:
+    enc = Encryptor(
+        kind=Kind.MESSAGE,
+        case_id=seeded("case one id", 16),
+        envelope_id=seeded("crafted2 envelope id", 16),
+        part_index=8,
+        content_length=10,
+        recipients=[public("alice")],
+        file_key=seeded("crafted2 file key"),
+        ephemeral_secrets=[seeded("crafted2 ephemeral")],
+    )
+    plain = (10).to_bytes(8, "big") + b"y" * 10
+    plain += bytes(enc.padded_length - len(plain) - 1) + b"\x01"
+    return enc.header_bytes + enc.seal_chunk(0, plain)
+
+
+def envelope_vectors():
+    report_text = json.dumps(
+        {"lieu": "place de l'Europe, devant le bâtiment X", "horaires": "tous les soirs 18:00-20:00"},
+        ensure_ascii=False,
+    ).encode("utf-8")
+    specs = [
+        ("report-small", dict(kind=Kind.REPORT, part=0, content=report_text, recipients=["alice"])),
+        ("attachment-empty", dict(kind=Kind.ATTACHMENT, part=1, content=b"", recipients=["alice"])),
+        ("message-floor-full", dict(kind=Kind.MESSAGE, part=1, content=pattern(4088), recipients=["alice"],
+                                    note="content fills the 4096-byte floor exactly")),
+        ("message-floor-plus-one", dict(kind=Kind.MESSAGE, part=2, content=pattern(4089), recipients=["alice"],
+                                        note="first size above the floor: padme(4097) = 4352")),
+        ("reply-two-recipients", dict(kind=Kind.REPLY, part=1, content=b"Merci, pouvez-vous preciser l'heure ?",
+                                      recipients=["alice", "bob"])),
+        ("attachment-one-full-chunk", dict(kind=Kind.ATTACHMENT, part=2, content=pattern(65528), recipients=["alice"],
+                                           note="padded length 65536: exactly one full chunk")),
+        ("attachment-two-chunks", dict(kind=Kind.ATTACHMENT, part=3, content=pattern(65536), recipients=["alice"],
+                                       note="padded length 67584: a full chunk and a 2048-byte last chunk")),
+        ("attachment-three-chunks", dict(kind=Kind.ATTACHMENT, part=4, content=pattern(135000),
+                                         recipients=["alice", "bob"],
+                                         note="padded length 139264: two full chunks and an 8192-byte last one")),
+    ]
+    valid, envs = [], {}
+    for name, spec in specs:
+        vector, env, _ = make_valid(name, **spec)
+        valid.append(vector)
+        envs[name] = env
+    return valid, envs
+
+
+def invalid_vectors(envs: dict) -> dict:
+    crafted = {"bad-padding-prefix": crafted_bad_padding(), "nonzero-padding": crafted_nonzero_padding()}
+    small = "report-small"
+    three = "attachment-three-chunks"
+    two = "attachment-two-chunks"
+    hs = 88 + 88  # header size with one recipient
+    hs2 = 88 + 88 * 2
+    full = 65536 + 16
+
+    def v(name, base, mutations, inspect_error, open_error, identity="alice"):
+        return {
+            "name": name,
+            "base": base,
+            "mutations": mutations,
+            "identity": identity,
+            "inspect_error": inspect_error,
+            "open_error": open_error,
+        }
+
+    vectors = [
+        v("plaintext-jpeg", small, [{"op": "set", "offset": 0, "hex": "ffd8ffe000104a464946"}], "bad_magic", "bad_magic"),
+        v("magic-bit-flip", small, [{"op": "flip", "offset": 3, "bit": 0}], "bad_magic", "bad_magic"),
+        v("version-2", small, [{"op": "set", "offset": 7, "hex": "02"}], "unsupported_version", "unsupported_version"),
+        v("kind-9", small, [{"op": "set", "offset": 8, "hex": "09"}], "bad_kind", "bad_kind"),
+        v("kind-changed-to-message", small, [{"op": "set", "offset": 8, "hex": "03"}], None, "header_mac_mismatch"),
+        v("reserved-set", small, [{"op": "set", "offset": 10, "hex": "0001"}], "bad_reserved", "bad_reserved"),
+        v("zero-recipients", small, [{"op": "set", "offset": 9, "hex": "00"}], "no_recipients", "no_recipients"),
+        v("seventeen-recipients", small, [{"op": "set", "offset": 9, "hex": "11"}], "too_many_recipients",
+          "too_many_recipients"),
+        v("padded-length-over-limit", small, [{"op": "set", "offset": 48, "hex": "0000010000001000"}], "too_large",
+          "too_large"),
+        v("padded-length-not-canonical", small, [{"op": "set", "offset": 48, "hex": "0000000000001001"}], "bad_length",
+          "bad_length"),
+        v("report-as-part-1", small, [{"op": "set", "offset": 44, "hex": "00000001"}], "bad_part_index",
+          "bad_part_index"),
+        v("attachment-as-part-0", two, [{"op": "set", "offset": 44, "hex": "00000000"}], "bad_part_index",
+          "bad_part_index"),
+        v("case-id-changed", small, [{"op": "flip", "offset": 30, "bit": 5}], None, "header_mac_mismatch"),
+        v("part-index-changed", two, [{"op": "set", "offset": 44, "hex": "00000009"}], None, "header_mac_mismatch"),
+        v("padded-length-changed", two, [{"op": "set", "offset": 48, "hex": "0000000000011000"}], "truncated",
+          "header_mac_mismatch"),
+        v("mac-bit-flip", small, [{"op": "flip", "offset": hs - 1, "bit": 7}], None, "header_mac_mismatch"),
+        v("key-id-bit-flip", small, [{"op": "flip", "offset": 56, "bit": 0}], None, "no_matching_recipient"),
+        v("sealed-key-bit-flip", small, [{"op": "flip", "offset": 100, "bit": 3}], None, "unseal_failed"),
+        v("wrong-key", small, [], None, "no_matching_recipient", identity="mallory"),
+        v("second-recipient-opens", "reply-two-recipients", [], None, None, identity="bob"),
+        v("payload-bit-flip", small, [{"op": "flip", "offset": hs + 20, "bit": 1}], None, "chunk_auth_failed"),
+        v("tag-bit-flip", small, [{"op": "flip", "offset": len(envs[small]) - 1, "bit": 0}], None,
+          "chunk_auth_failed"),
+        v("truncated-in-header", small, [{"op": "truncate", "length": 100}], "truncated", "truncated"),
+        v("truncated-fixed-header", small, [{"op": "truncate", "length": 20}], "truncated", "truncated"),
+        v("truncated-in-payload", small, [{"op": "truncate", "length": hs + 1000}], "truncated", "truncated"),
+        v("missing-final-chunk", three, [{"op": "truncate", "length": hs2 + 2 * full}], "truncated", "truncated"),
+        v("final-chunk-dropped-earlier-kept", two, [{"op": "truncate", "length": hs + full}], "truncated",
+          "truncated"),
+        v("trailing-byte", small, [{"op": "append", "hex": "00"}], "trailing_data", "trailing_data"),
+        v("extra-chunk", two, [{"op": "append", "hex": "00" * 2064}], "trailing_data", "trailing_data"),
+        v("chunks-swapped", three, [{"op": "swap", "a": hs2, "b": hs2 + full, "length": full}], None,
+          "chunk_auth_failed"),
+        v("chunk-spliced-from-other-envelope", three,
+          [{"op": "splice", "from": two, "src": hs, "dst": hs2, "length": full}], None, "chunk_auth_failed"),
+        v("bad-padding-prefix", "bad-padding-prefix", [], None, "bad_padding"),
+        v("nonzero-padding", "nonzero-padding", [], None, "bad_padding"),
+    ]
+    return {
+        "crafted": [{"name": k, "envelope": b64(e)} for k, e in crafted.items()],
+        "invalid": vectors,
+    }
+
+
+def bundle_vectors() -> dict:
+    root_seed = seeded("tipline test vector root key")
+    other_seed = seeded("tipline test vector other root key")
+    root_pk = bytes(__import__("nacl.signing", fromlist=["SigningKey"]).SigningKey(root_seed).verify_key)
+    issued = datetime(2026, 1, 1, tzinfo=UTC)
+    expires = datetime(2027, 1, 1, tzinfo=UTC)
+    origin = "https://signalement.example"
+    recips = [(public("alice"), "primary"), (public("bob"), "backup")]
+    payload = kb.make_payload(origin=origin, sequence=5, issued=issued, expires=expires, recipients=recips)
+    good = kb.sign_bundle(payload, root_seed)
+    by_other = kb.sign_bundle(payload, other_seed)
+    forged_signer = dict(by_other, signer=good["signer"])
+    tampered = dict(good, payload=payload.decode().replace('"sequence":5', '"sequence":9'))
+    now = "2026-06-01T00:00:00Z"
+    base = {"origin": origin, "now": now, "min_sequence": 0}
+    cases = [
+        ("valid", good, base, None),
+        ("valid-same-sequence", good, dict(base, min_sequence=5), None),
+        ("signed-by-other-root", by_other, base, "bundle_bad_signature"),
+        ("other-root-claims-our-signer", forged_signer, base, "bundle_bad_signature"),
+        ("payload-tampered", tampered, base, "bundle_bad_signature"),
+        ("wrong-origin", good, dict(base, origin="https://evil.example"), "bundle_wrong_origin"),
+        ("expired", good, dict(base, now="2027-01-01T00:00:00Z"), "bundle_expired"),
+        ("not-yet-valid", good, dict(base, now="2025-12-31T22:59:59Z"), "bundle_not_yet_valid"),
+        ("sequence-rollback", good, dict(base, min_sequence=6), "bundle_sequence_rollback"),
+        ("missing-field", {k: v for k, v in good.items() if k != "signer"}, base, "bundle_malformed"),
+    ]
+    return {
+        "root": {"seed": "tipline test vector root key", "public_key": root_pk.hex(),
+                 "root_key_document": kb.root_key_document(root_pk)},
+        "signing_context": kb.SIGNING_CONTEXT.decode(),
+        "cases": [
+            {"name": n, "bundle": doc, "verify": params, "error": err,
+             "expect": None if err else {"sequence": 5, "origin": origin,
+                                         "recipients": [[key_id(pk).hex(), role] for pk, role in recips]}}
+            for n, doc, params, err in cases
+        ],
+    }
+
+
+def manifest_vectors() -> dict:
+    case = "manifest case"
+    other = "other case"
+    photo = pattern(5000)
+    video = pattern(70000)
+    a1, env1, r1 = make_valid("manifest-photo", kind=Kind.ATTACHMENT, part=1, content=photo, recipients=["alice"],
+                              case=case)
+    a2, env2, r2 = make_valid("manifest-video", kind=Kind.ATTACHMENT, part=2, content=video, recipients=["alice"],
+                              case=case)
+    # same bytes, part 1, but in another case: a replay must not pass as the case's photo
+    a3, env3, r3 = make_valid("manifest-photo-other-case", kind=Kind.ATTACHMENT, part=1, content=photo,
+                              recipients=["alice"], case=other)
+    a4, env4, r4 = make_valid("manifest-photo-altered", kind=Kind.ATTACHMENT, part=1, content=photo[:-1] + b"\x00",
+                              recipients=["alice"], case=case)
+    entries = [
+        AttachmentEntry.from_seal(r1, name="IMG_2041.jpg", media_type="image/jpeg").to_json(),
+        AttachmentEntry.from_seal(r2, name="VID_0007.mp4", media_type="video/mp4").to_json(),
+    ]
+    report = {"lieu": "rue des Tilleuls", "attachments": entries}
+    rep, env_r, _ = make_valid("manifest-report", kind=Kind.REPORT, part=0,
+                               content=json.dumps(report, sort_keys=True).encode(), recipients=["alice"], case=case)
+    return {
+        "report": rep,
+        "attachments": [a1, a2, a3, a4],
+        "checks": [
+            {"name": "complete", "attachments": ["manifest-photo", "manifest-video"], "error": None},
+            {"name": "video-missing", "attachments": ["manifest-photo"], "error": "attachment_missing"},
+            {"name": "photo-from-other-case", "attachments": ["manifest-photo-other-case", "manifest-video"],
+             "error": "attachment_mismatch"},
+            {"name": "photo-altered-before-encryption", "attachments": ["manifest-photo-altered", "manifest-video"],
+             "error": "attachment_mismatch"},
+            {"name": "unexpected-extra-part", "attachments": ["manifest-photo", "manifest-video", "extra-part-3"],
+             "error": "attachment_unexpected"},
+        ],
+        "extra": make_valid("extra-part-3", kind=Kind.ATTACHMENT, part=3, content=b"extra", recipients=["alice"],
+                            case=case)[0],
+    }
+
+
+def build() -> dict[str, str]:
+    valid, envs = envelope_vectors()
+    files = {
+        "envelope-v1.json": {
+            "description": "Envelope v1 test vectors; see docs/envelope.md section 12. Test keys only: secret = "
+                           "BLAKE2b-256(seed). Never use them for anything real.",
+            "primitives": primitives(),
+            "valid": valid,
+        },
+        "envelope-v1-invalid.json": {
+            "description": "Envelopes every implementation must refuse, with the expected error codes.",
+            **invalid_vectors(envs),
+        },
+        "key-bundle-v1.json": {"description": "Key bundle verification vectors.", **bundle_vectors()},
+        "manifest-v1.json": {"description": "Report manifest binding vectors.", **manifest_vectors()},
+    }
+    return {name: json.dumps(obj, indent=1, ensure_ascii=False) + "\n" for name, obj in files.items()}
+
+
+def main() -> int:
+    check = "--check" in sys.argv
+    stale = []
+    for name, text in build().items():
+        path = HERE / name
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            path.write_text(text, encoding="utf-8")
+            print(f"wrote {path.relative_to(ROOT)} ({len(text)} bytes)")
+    if stale:
+        print("stale test vectors: " + ", ".join(stale) + " (run python tests/vectors/generate.py)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
