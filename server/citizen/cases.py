@@ -1,0 +1,39 @@
+from ..context import services, session
+from ..http import content_digest, octet_body, respond
+from ..schemas.citizen import CitizenCaseSchema
+from ..schemas.common import ItemReceiptSchema
+from ..services import cases, items
+from . import bp
+
+case_schema = CitizenCaseSchema()
+receipt_schema = ItemReceiptSchema()
+
+
+@bp.put("/cases/<id:case_id>")
+def open_case(case_id: str):
+    """Open a case by its client-made id; opening it again is harmless (200)."""
+    case, created = cases.open_case(session(), services().settings, case_id)
+    return respond(case_schema, {"id": case.id, "items": []} if created else _with_items(case_id), 201 if created else 200)
+
+
+@bp.get("/cases/<id:case_id>")
+def get_case(case_id: str):
+    """What the server holds of this case: lets a phone reconcile its outbox."""
+    return respond(case_schema, _with_items(case_id))
+
+
+def _with_items(case_id: str) -> dict:
+    s = session()
+    with s.begin():
+        case = cases.get_case(s, case_id)
+        return {"id": case.id, "items": list(case.items)}
+
+
+@bp.put("/cases/<id:case_id>/items/<id:item_id>")
+def put_item(case_id: str, item_id: str):
+    """Store a whole envelope (up to the direct-upload limit) under its client-made id."""
+    svc = services()
+    body, length = octet_body(svc.settings.max_direct_put_bytes, what="item")
+    item, created = items.put_item(session(), svc.settings, svc.blobs, case_id=case_id, item_id=item_id,
+                                   body=body, length=length, digest=content_digest(required=False))
+    return respond(receipt_schema, item, 201 if created else 200)

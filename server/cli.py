@@ -1,0 +1,151 @@
+"""``tipline-server``: the server's administration commands (Flask's CLI, click).
+
+    tipline-server db upgrade | db current
+    tipline-server create-operator NAME       (asks for the password)
+    tipline-server disable-operator NAME / enable-operator NAME
+    tipline-server gc                         (remove temp files, orphans and stale uploads)
+    tipline-server openapi [--out FILE]
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+import functools
+
+import click
+from flask import current_app
+
+from .app import create_app
+from .migrations import runner
+
+
+@click.group()
+def main():
+    """Administration of the tip line server (settings from the same environment as the server)."""
+
+
+def with_appcontext(command):
+    """Run the command inside an app built from the environment (without the schema check)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        with create_app(check_schema=False).app_context():
+            return command(*args, **kwargs)
+
+    return wrapper
+
+
+def _svc():
+    return current_app.extensions["tipline"]
+
+
+@main.group()
+def db():
+    """Database schema (Alembic)."""
+
+
+@db.command("upgrade")
+@with_appcontext
+def db_upgrade():
+    """Migrate the database to the latest schema."""
+    runner.upgrade(_svc().settings.database_url)
+    click.echo("database is at revision " + ", ".join(sorted(runner.head_revisions(_svc().settings.database_url))))
+
+
+@db.command("current")
+@with_appcontext
+def db_current():
+    """Show the database's revision and whether it is current."""
+    current = runner.current_revisions(_svc().engine)
+    heads = runner.head_revisions(_svc().settings.database_url)
+    click.echo(f"current: {', '.join(sorted(current)) or 'none'}; latest: {', '.join(sorted(heads))}")
+    sys.exit(0 if current == heads else 1)
+
+
+def _session():
+    return _svc().sessions()
+
+
+@main.command("create-operator")
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@with_appcontext
+def create_operator_cmd(username, password_stdin):
+    """Create an operator account."""
+    from .services.operators import create_operator
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    runner.check_current(_svc().engine, _svc().settings.database_url)
+    try:
+        create_operator(_session(), username, password)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    except Exception as exc:  # noqa: BLE001 - e.g. the name exists: say it plainly
+        raise click.ClickException(getattr(exc, "message", str(exc))) from None
+    click.echo(f"operator {username!r} created")
+
+
+@main.command("disable-operator")
+@click.argument("username")
+@with_appcontext
+def disable_operator_cmd(username):
+    """Disable an account and revoke its tokens."""
+    from .services.operators import set_disabled
+
+    set_disabled(_session(), username, True)
+    click.echo(f"operator {username!r} disabled")
+
+
+@main.command("enable-operator")
+@click.argument("username")
+@with_appcontext
+def enable_operator_cmd(username):
+    from .services.operators import set_disabled
+
+    set_disabled(_session(), username, False)
+    click.echo(f"operator {username!r} enabled")
+
+
+@main.command("gc")
+@click.option("--grace-minutes", default=60, show_default=True, help="leave files younger than this alone")
+@with_appcontext
+def gc_cmd(grace_minutes):
+    """Remove what a crash or an abandoned upload left behind. Never touches a listed item."""
+    from .services.maintenance import collect_garbage
+
+    report = collect_garbage(_session(), _svc().settings, _svc().blobs, grace=timedelta(minutes=grace_minutes))
+    click.echo(", ".join(f"{k}: {v}" for k, v in report.items()))
+
+
+@main.command("openapi")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="write to this file")
+def openapi_cmd(out):
+    """Print (or write) the OpenAPI document."""
+    from .openapi import render
+
+    text = render()
+    if out:
+        out.write_text(text)
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("check-bundle")
+@with_appcontext
+def check_bundle_cmd():
+    """Verify the installed key bundle as a phone would."""
+    bundle = _svc().key_bundle.bundle
+    if bundle is None:
+        raise click.ClickException("no key bundle installed")
+    click.echo(f"sequence {bundle.sequence} for {bundle.origin}, expires {bundle.expires:%Y-%m-%d %H:%M} UTC")
+    from envelope.keys import fingerprint
+
+    for r in bundle.recipients:
+        click.echo(f"  {r.role:8} {fingerprint(r.public_key)}")
+

@@ -1,0 +1,77 @@
+"""Settings from environment variables, with safe defaults for the embedded setup."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+MiB = 1024 * 1024
+GiB = 1024 * MiB
+
+
+def _int(env, name, default):
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be an integer, got {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    blob_dir: Path
+    keys_dir: Path
+    pwa_dir: Path
+    origin: str
+    # limits: each breach is a 4xx, never a crash
+    max_item_bytes: int = 2 * GiB  # largest envelope, chunked upload
+    max_direct_put_bytes: int = 8 * MiB  # largest envelope sent in one PUT
+    min_chunk_bytes: int = 64 * 1024
+    max_chunk_bytes: int = 8 * MiB
+    max_items_per_case: int = 200
+    max_case_bytes: int = 4 * GiB
+    max_open_uploads_per_case: int = 16
+    max_json_bytes: int = 64 * 1024
+    # anonymity: citizen-side timestamps are stored rounded down to this many seconds
+    time_resolution: int = 3600
+    upload_ttl_hours: int = 72
+    # operators
+    token_ttl_seconds: int = 3600
+    login_max_failures: int = 5
+    login_lockout_seconds: int = 900
+    check_schema: bool = True
+
+    @classmethod
+    def from_env(cls, env=None, **overrides) -> Settings:
+        env = os.environ if env is None else env
+        data_dir = Path(env.get("TIPLINE_DATA_DIR") or REPO / "var")
+        values = dict(
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'tipline.sqlite3'}",
+            blob_dir=Path(env.get("TIPLINE_BLOB_DIR") or data_dir / "blobs"),
+            keys_dir=Path(env.get("TIPLINE_KEYS_DIR") or REPO / "keys"),
+            pwa_dir=Path(env.get("TIPLINE_PWA_DIR") or REPO / "pwa"),
+            origin=env.get("TIPLINE_ORIGIN") or "http://127.0.0.1:8000",
+        )
+        for f in fields(cls):
+            if f.name in values or f.type not in ("int", int):
+                continue
+            values[f.name] = _int(env, "TIPLINE_" + f.name.upper(), f.default)
+        values.update(overrides)
+        settings = cls(**values)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not self.min_chunk_bytes <= self.max_chunk_bytes:
+            raise ValueError("TIPLINE_MIN_CHUNK_BYTES must not exceed TIPLINE_MAX_CHUNK_BYTES")
+        if self.min_chunk_bytes < 2048:
+            raise ValueError("chunks must be at least 2048 bytes so the first one holds the whole header")
+        if self.time_resolution < 1:
+            raise ValueError("TIPLINE_TIME_RESOLUTION must be at least 1 second")
+        if self.database_url.startswith("postgres://"):
+            raise ValueError("use postgresql+psycopg://… in DATABASE_URL")

@@ -1,0 +1,152 @@
+"""What the server keeps. Cleartext is limited to what routing and triage need:
+ids, kinds, padded sizes, coarse arrival times and the operator-set triage status.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on PostgreSQL and on SQLite (which stores them naive)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetimes are not stored")
+            value = value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, int: BigInteger}
+
+
+class CaseStatus(enum.StrEnum):
+    NEW = "new"
+    IN_PROGRESS = "in_progress"
+    USEFUL = "useful"
+    NOT_ACTIONABLE = "not_actionable"
+    CLOSED = "closed"
+
+
+class ItemKind(enum.StrEnum):
+    REPORT = "report"
+    ATTACHMENT = "attachment"
+    MESSAGE = "message"
+    REPLY = "reply"
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.NEW.value)
+    status_changed_at: Mapped[datetime | None]
+    # position in the operators' change feed (services.feed); moves on every change
+    change_seq: Mapped[int] = mapped_column(index=True, unique=True)
+
+    items: Mapped[list[Item]] = relationship(back_populates="case", order_by="Item.seq")
+
+
+class Item(Base):
+    """One stored envelope. The bytes live in the blob store under ``blob_key``."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("case_id", "slot", name="uq_items_case_slot"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    part_index: Mapped[int]
+    # "report:0" or "attachment:N": at most one envelope per slot; NULL for messages
+    slot: Mapped[str | None] = mapped_column(String(24))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    blob_key: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime]
+    seq: Mapped[int] = mapped_column(unique=True)
+
+    case: Mapped[Case] = relationship(back_populates="items")
+
+
+class Upload(Base):
+    """A resumable upload in progress. Gone once completed (the item replaces it)."""
+
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("case_id", "slot", name="uq_uploads_case_slot"),)
+
+    item_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    part_index: Mapped[int]
+    slot: Mapped[str | None] = mapped_column(String(24))
+    size: Mapped[int]
+    chunk_size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    header_size: Mapped[int] = mapped_column(Integer)
+    header_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+
+    chunks: Mapped[list[UploadChunk]] = relationship(
+        back_populates="upload", cascade="all, delete-orphan", passive_deletes=True, order_by="UploadChunk.index"
+    )
+
+
+class UploadChunk(Base):
+    __tablename__ = "upload_chunks"
+
+    item_id: Mapped[str] = mapped_column(ForeignKey("uploads.item_id", ondelete="CASCADE"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+
+    upload: Mapped[Upload] = relationship(back_populates="chunks")
+
+
+class Operator(Base):
+    __tablename__ = "operators"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+
+
+class OperatorToken(Base):
+    """A short-lived bearer token; only its SHA-256 is stored."""
+
+    __tablename__ = "operator_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    operator: Mapped[Operator] = relationship()
+
+
+class Counter(Base):
+    """Named monotonic counters; ``feed`` orders the operators' change feed."""
+
+    __tablename__ = "counters"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[int] = mapped_column(default=0)

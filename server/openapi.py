@@ -1,0 +1,214 @@
+"""The OpenAPI 3.1 document of the whole API, made from the marshmallow schemas.
+
+docs/openapi.json is this document, committed; tests/server/test_openapi.py checks that it is
+current and that every route of the app is described (and nothing else).
+"""
+
+from __future__ import annotations
+
+import json
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+
+from .schemas import citizen as c
+from .schemas import common as cm
+from .schemas import operator as o
+
+ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
+OCTETS = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
+DIGEST_HEADER = {
+    "name": "Content-Digest",
+    "in": "header",
+    "description": "RFC 9530: `sha-256=:<base64>:` of the body",
+    "schema": {"type": "string"},
+}
+
+SCHEMAS = {
+    "Error": cm.ErrorSchema,
+    "ItemReceipt": cm.ItemReceiptSchema,
+    "Health": cm.HealthSchema,
+    "KeyBundle": c.KeyBundleSchema,
+    "CitizenCase": c.CitizenCaseSchema,
+    "UploadCreate": c.UploadCreateSchema,
+    "UploadState": c.UploadStateSchema,
+    "ChunkReceipt": c.ChunkReceiptSchema,
+    "Login": o.LoginSchema,
+    "Operator": o.OperatorSchema,
+    "Token": o.TokenSchema,
+    "Item": o.ItemSchema,
+    "Case": o.CaseSchema,
+    "CaseDetail": o.CaseDetailSchema,
+    "Changes": o.ChangesSchema,
+    "StatusUpdate": o.StatusUpdateSchema,
+}
+
+
+def _json(schema: str) -> dict:
+    return {"application/json": {"schema": schema}}
+
+
+def _ok(status: int, schema: str | None, description: str) -> dict:
+    out = {"description": description}
+    if schema:
+        out["content"] = _json(schema)
+    return {str(status): out}
+
+
+def _errors(*codes: tuple[int, str]) -> dict:
+    return {str(status): {"description": text, "content": _json("Error")} for status, text in codes}
+
+
+def _params(*names: str) -> list[dict]:
+    return [{"name": n, "in": "path", "required": True, "schema": ID} for n in names]
+
+
+BAD_ID = (400, "malformed id, JSON or body (`bad_id`, `bad_json`, `invalid_request`, `truncated_body`)")
+NO_CASE = (404, "no such case (`case_not_found`)")
+UNSUPPORTED = (415, "wrong Content-Type (`unsupported_media_type`)")
+NOT_ENVELOPE = (422, "not a well-formed envelope for this case (`not_an_envelope` with `details.reason`, "
+                     "`wrong_case`, `id_mismatch`, `wrong_kind`, `digest_mismatch`)")
+UNAUTH = (401, "missing, unknown or expired token (`unauthorized`, `invalid_token`)")
+
+
+def _operations() -> dict[str, dict[str, dict]]:
+    case_item = _params("case_id", "item_id")
+    return {
+        "/api/v1/key-bundle": {
+            "get": {"tags": ["citizen"], "summary": "The signed key bundle phones encrypt to",
+                    "responses": {**_ok(200, "KeyBundle", "the bundle, verbatim"),
+                                  **_errors((503, "no valid bundle installed (`no_key_bundle`)"))}},
+        },
+        "/api/v1/cases/{case_id}": {
+            "put": {"tags": ["citizen"], "summary": "Open a case (idempotent)", "parameters": _params("case_id"),
+                    "responses": {**_ok(201, "CitizenCase", "opened"), **_ok(200, "CitizenCase", "already open"),
+                                  **_errors(BAD_ID)}},
+            "get": {"tags": ["citizen"], "summary": "What the server holds of a case",
+                    "parameters": _params("case_id"),
+                    "responses": {**_ok(200, "CitizenCase", "the case's item receipts"), **_errors(BAD_ID, NO_CASE)}},
+        },
+        "/api/v1/cases/{case_id}/items/{item_id}": {
+            "put": {"tags": ["citizen"], "summary": "Store a whole envelope under its id (idempotent)",
+                    "parameters": case_item + [dict(DIGEST_HEADER, required=False)],
+                    "requestBody": {"required": True, "content": OCTETS},
+                    "responses": {**_ok(201, "ItemReceipt", "stored"), **_ok(200, "ItemReceipt", "same bytes again"),
+                                  **_errors(BAD_ID, NO_CASE,
+                                            (409, "other bytes under this id (`item_conflict`), part already "
+                                                  "filled (`slot_taken`), `upload_in_progress`, `too_many_items`"),
+                                            (411, "Content-Length required (`length_required`)"),
+                                            (413, "over a size limit (`item_too_large`, `case_too_large`)"),
+                                            UNSUPPORTED, NOT_ENVELOPE)}},
+        },
+        "/api/v1/cases/{case_id}/uploads/{item_id}": {
+            "put": {"tags": ["citizen"], "summary": "Start or find again a resumable upload",
+                    "parameters": case_item,
+                    "requestBody": {"required": True, "content": _json("UploadCreate")},
+                    "responses": {**_ok(201, "UploadState", "created"), **_ok(200, "UploadState", "already known"),
+                                  **_errors(BAD_ID, NO_CASE,
+                                            (409, "`upload_conflict`, `item_conflict`, `slot_taken`, "
+                                                  "`too_many_items`, `too_many_uploads`"),
+                                            (413, "`item_too_large`, `case_too_large`, `too_large`"),
+                                            UNSUPPORTED, NOT_ENVELOPE)}},
+            "get": {"tags": ["citizen"], "summary": "Which chunks the server holds", "parameters": case_item,
+                    "responses": {**_ok(200, "UploadState", "state"),
+                                  **_errors(BAD_ID, (404, "`case_not_found`, `upload_not_found`"))}},
+            "delete": {"tags": ["citizen"], "summary": "Abort an upload", "parameters": case_item,
+                       "responses": {"204": {"description": "aborted"},
+                                     **_errors(BAD_ID, (404, "`upload_not_found`"),
+                                               (409, "already complete (`already_complete`)"))}},
+        },
+        "/api/v1/cases/{case_id}/uploads/{item_id}/chunks/{index}": {
+            "put": {"tags": ["citizen"], "summary": "Store one chunk (idempotent)",
+                    "parameters": case_item + [
+                        {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}},
+                        dict(DIGEST_HEADER, required=True)],
+                    "requestBody": {"required": True, "content": OCTETS},
+                    "responses": {**_ok(201, "ChunkReceipt", "stored"), **_ok(200, "ChunkReceipt", "already held"),
+                                  **_errors(BAD_ID, (404, "`upload_not_found`"),
+                                            (409, "other bytes for this chunk (`chunk_conflict`), "
+                                                  "`already_complete`"),
+                                            (411, "`length_required`"), (413, "`chunk_too_large`"), UNSUPPORTED,
+                                            (422, "`bad_chunk_index`, `bad_chunk_length`, `digest_mismatch`, "
+                                                  "`header_mismatch`"))}},
+        },
+        "/api/v1/cases/{case_id}/uploads/{item_id}/complete": {
+            "post": {"tags": ["citizen"], "summary": "Assemble the chunks into the stored item (idempotent)",
+                     "parameters": case_item,
+                     "responses": {**_ok(200, "UploadState", "complete; `item` is the receipt"),
+                                   **_errors(BAD_ID, (404, "`upload_not_found`"),
+                                             (409, "chunks missing (`upload_incomplete`, `details.missing`)"),
+                                             (422, "`sha256_mismatch`"))}},
+        },
+        "/api/operator/v1/session": {
+            "post": {"tags": ["operator"], "summary": "Log in", "security": [],
+                     "requestBody": {"required": True, "content": _json("Login")},
+                     "responses": {**_ok(201, "Token", "a bearer token"),
+                                   **_errors(BAD_ID, (401, "`invalid_credentials`"),
+                                             (429, "locked after repeated failures (`locked`)"), UNSUPPORTED)}},
+            "delete": {"tags": ["operator"], "summary": "Log out (revoke this token)",
+                       "responses": {"204": {"description": "revoked"}, **_errors(UNAUTH)}},
+        },
+        "/api/operator/v1/whoami": {
+            "get": {"tags": ["operator"], "summary": "The operator a token belongs to",
+                    "responses": {**_ok(200, "Operator", "operator"), **_errors(UNAUTH)}},
+        },
+        "/api/operator/v1/changes": {
+            "get": {"tags": ["operator"], "summary": "Cases changed and items stored since a cursor",
+                    "parameters": [
+                        {"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                        {"name": "limit", "in": "query",
+                         "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}}],
+                    "responses": {**_ok(200, "Changes", "a page of the feed"),
+                                  **_errors(UNAUTH, (400, "`invalid_request`"))}},
+        },
+        "/api/operator/v1/cases/{case_id}": {
+            "get": {"tags": ["operator"], "summary": "A case and its items", "parameters": _params("case_id"),
+                    "responses": {**_ok(200, "CaseDetail", "the case"), **_errors(UNAUTH, BAD_ID, NO_CASE)}},
+        },
+        "/api/operator/v1/cases/{case_id}/status": {
+            "put": {"tags": ["operator"], "summary": "Set a case's triage status", "parameters": _params("case_id"),
+                    "requestBody": {"required": True, "content": _json("StatusUpdate")},
+                    "responses": {**_ok(200, "CaseDetail", "the case"),
+                                  **_errors(UNAUTH, BAD_ID, NO_CASE, UNSUPPORTED)}},
+        },
+        "/api/operator/v1/items/{item_id}/content": {
+            "get": {"tags": ["operator"], "summary": "An item's ciphertext (Range requests supported)",
+                    "parameters": _params("item_id"),
+                    "responses": {"200": {"description": "the envelope", "content": OCTETS},
+                                  "206": {"description": "a byte range of the envelope", "content": OCTETS},
+                                  **_errors(UNAUTH, BAD_ID, (404, "`item_not_found`"),
+                                            (416, "`range_not_satisfiable`"))}},
+        },
+        "/api/healthz": {
+            "get": {"tags": ["meta"], "summary": "Liveness and database reachability", "security": [],
+                    "responses": {**_ok(200, "Health", "ok"), **_errors((503, "database unreachable"))}},
+        },
+        "/api/openapi.json": {
+            "get": {"tags": ["meta"], "summary": "This document", "security": [],
+                    "responses": {"200": {"description": "OpenAPI 3.1", "content": {"application/json": {}}}}},
+        },
+    }
+
+
+def build_spec() -> dict:
+    spec = APISpec(
+        title="Tip line API",
+        version="1",
+        openapi_version="3.1.0",
+        plugins=[MarshmallowPlugin()],
+        info={"description": "Citizen API (anonymous, ciphertext only) and operator API (bearer tokens). "
+                             "Every error is JSON {error, message[, details]}. Envelopes: docs/envelope.md."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in SCHEMAS.items():
+        spec.components.schema(name, schema=schema)
+    for path, operations in _operations().items():
+        for method, op in operations.items():
+            if path.startswith("/api/operator/") and "security" not in op:
+                op["security"] = [{"bearer": []}]
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()
+
+
+def render() -> str:
+    return json.dumps(build_spec(), indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,60 @@
+from marshmallow import Schema, fields, validate
+
+from ..models import CaseStatus
+from .common import KINDS
+
+STATUSES = [s.value for s in CaseStatus]
+
+
+class LoginSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class OperatorSchema(Schema):
+    username = fields.String(required=True)
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, metadata={"description": "send as Authorization: Bearer <token>"})
+    expires_at = fields.DateTime(required=True)
+    operator = fields.Nested(OperatorSchema, required=True)
+
+
+class ItemSchema(Schema):
+    item_id = fields.String(attribute="id", required=True)
+    case_id = fields.String(required=True)
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    part_index = fields.Integer(required=True)
+    size = fields.Integer(required=True)
+    sha256 = fields.String(required=True)
+    received_at = fields.DateTime(required=True, metadata={"description": "rounded down to the server's time resolution"})
+    seq = fields.Integer(required=True, metadata={"description": "position in the change feed"})
+
+
+class CaseSchema(Schema):
+    case_id = fields.String(attribute="id", required=True)
+    created_at = fields.DateTime(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status_changed_at = fields.DateTime(allow_none=True)
+    change_seq = fields.Integer(required=True)
+
+
+class CaseDetailSchema(CaseSchema):
+    items = fields.List(fields.Nested(ItemSchema), required=True)
+
+
+class ChangesQuerySchema(Schema):
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class ChangesSchema(Schema):
+    cases = fields.List(fields.Nested(CaseSchema), required=True, metadata={"description": "cases changed since"})
+    items = fields.List(fields.Nested(ItemSchema), required=True, metadata={"description": "items stored since"})
+    cursor = fields.Integer(required=True, metadata={"description": "pass as since= to continue"})
+    more = fields.Boolean(required=True)
+
+
+class StatusUpdateSchema(Schema):
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))

@@ -1,0 +1,118 @@
+"""Storing envelopes: a whole envelope in one PUT, and the commit shared with chunked uploads.
+
+Idempotent by client-made id: the same bytes again are a success (200), other bytes under
+the same id a conflict (409). The blob is renamed into place before the row is committed,
+so a listed item always has its bytes; a crash in between leaves an unlisted file that
+``tipline-server gc`` removes.
+"""
+
+from __future__ import annotations
+
+from itertools import chain
+from typing import BinaryIO
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from envelope.constants import FIXED_HEADER_SIZE
+from envelope.header import Header
+
+from .. import envelopes
+from ..blobs import BlobStore, Spooled
+from ..config import Settings
+from ..errors import ApiError, Conflict
+from ..http import iter_exactly, read_exactly
+from ..models import Item, Upload
+from .cases import KIND_NAMES, check_room, check_slot, get_case, slot_for
+from .clock import coarse_now
+from .feed import next_seq
+
+
+def put_item(
+    session: Session,
+    settings: Settings,
+    blobs: BlobStore,
+    *,
+    case_id: str,
+    item_id: str,
+    body: BinaryIO,
+    length: int,
+    digest: str | None,
+) -> tuple[Item, bool]:
+    with session.begin():
+        get_case(session, case_id)  # 404 before reading the body
+    # Read and check the header before writing anything: plaintext never reaches the disk.
+    prefix = read_exactly(body, min(FIXED_HEADER_SIZE, length))
+    size = envelopes.header_length(prefix)
+    raw_header = prefix + read_exactly(body, max(0, min(size, length) - len(prefix)))
+    header = envelopes.check_header(
+        raw_header, case_id=case_id, item_id=item_id, total_size=length, max_size=settings.max_direct_put_bytes
+    )
+    spooled = blobs.spool(chain([raw_header], iter_exactly(body, length - len(raw_header))))
+    if digest is not None and digest != spooled.sha256:
+        spooled.discard()
+        raise ApiError("the body does not match its Content-Digest", code="digest_mismatch", status=422)
+    return commit_item(session, settings, blobs, case_id=case_id, header=header, spooled=spooled, from_upload=False)
+
+
+def commit_item(
+    session: Session,
+    settings: Settings,
+    blobs: BlobStore,
+    *,
+    case_id: str,
+    header: Header,
+    spooled: Spooled,
+    from_upload: bool,
+) -> tuple[Item, bool]:
+    item_id = header.envelope_id.hex()
+    try:
+        with session.begin():
+            get_case(session, case_id, lock=True)
+            existing = session.get(Item, item_id)
+            if existing is not None:
+                spooled.discard()
+                return same_or_conflict(existing, case_id, spooled.sha256), False
+            if not from_upload and session.get(Upload, item_id) is not None:
+                spooled.discard()
+                raise Conflict("a chunked upload with this id is in progress", code="upload_in_progress")
+            slot = slot_for(header.kind, header.part_index)
+            check_slot(session, case_id, slot, item_id=item_id)
+            check_room(session, settings, case_id, size=spooled.size, item_id=item_id, new_upload=False)
+            key = blobs.item_key(case_id, item_id, spooled.sha256)
+            blobs.commit_item(spooled, key)
+            item = Item(
+                id=item_id,
+                case_id=case_id,
+                kind=KIND_NAMES[header.kind].value,
+                part_index=header.part_index,
+                slot=slot,
+                size=spooled.size,
+                sha256=spooled.sha256,
+                blob_key=key,
+                received_at=coarse_now(settings.time_resolution),
+                seq=next_seq(session),
+            )
+            session.add(item)
+            if from_upload:
+                # chunk rows go with it (ON DELETE CASCADE)
+                session.execute(delete(Upload).where(Upload.item_id == item_id))
+    except IntegrityError:
+        # Another worker stored the same id or slot at the same moment: answer as if we came second.
+        spooled.discard()
+        with session.begin():
+            existing = session.get(Item, item_id)
+            if existing is None:
+                raise Conflict("the case already holds another envelope for this part", code="slot_taken") from None
+            return same_or_conflict(existing, case_id, spooled.sha256), False
+    except BaseException:
+        spooled.discard()
+        raise
+    return item, True
+
+
+def same_or_conflict(existing: Item, case_id: str, sha256: str) -> Item:
+    if existing.case_id != case_id or existing.sha256 != sha256:
+        raise Conflict("an item with this id already exists with other bytes", code="item_conflict")
+    return existing
