@@ -1,0 +1,239 @@
+"""Decrypt a synced case into a folder and verify it against its report's manifest.
+
+    cases/<case>/report.json           the report as the citizen wrote it
+    cases/<case>/attachments/NN-name   each attachment, only once its manifest entry matches
+    cases/<case>/messages/             citizen messages and operator replies
+    cases/<case>/verification.json     what was checked and what failed
+
+Everything the server says (which case an item belongs to, its kind) is re-checked against
+the authenticated envelope header. Output is written to a temp file and renamed only after
+the whole envelope and its manifest entry have verified.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from envelope import errors
+from envelope.constants import Kind
+from envelope.header import read_header
+from envelope.manifest import AttachmentEntry, check_content, check_header, parse_manifest
+from envelope.open import Identity, decrypt_stream
+
+from .files import private_dir, private_tempfile, read_json, write_json, write_private
+from .names import safe_filename
+from .workspace import Workspace
+
+MAX_REPORT_BYTES = 16 * 1024 * 1024
+
+
+@dataclass
+class PartResult:
+    item_id: str | None
+    kind: str
+    part: int
+    status: str  # verified, missing, mismatch, unexpected, failed
+    name: str | None = None
+    media_type: str | None = None
+    saved_as: str | None = None
+    length: int | None = None
+    sha256: str | None = None
+    error: str | None = None
+    error_code: str | None = None
+
+
+@dataclass
+class CaseResult:
+    case_id: str
+    report: PartResult
+    attachments: list[PartResult] = field(default_factory=list)
+    messages: list[PartResult] = field(default_factory=list)
+
+    @property
+    def failures(self) -> list[PartResult]:
+        every = [self.report, *self.attachments, *self.messages]
+        return [p for p in every if p.status in ("mismatch", "unexpected", "failed")]
+
+    @property
+    def missing(self) -> list[PartResult]:
+        return [p for p in [self.report, *self.attachments] if p.status == "missing"]
+
+    @property
+    def verdict(self) -> str:
+        if self.failures:
+            return "REFUSED"
+        if self.missing:
+            return "INCOMPLETE"
+        return "VERIFIED"
+
+
+class _Refused(Exception):
+    def __init__(self, status: str, code: str, message: str):
+        super().__init__(message)
+        self.status, self.code = status, code
+
+
+def _open(path: Path, identities, case_id: str, item_id: str, sink):
+    with open(path, "rb") as src:
+        result = decrypt_stream(src, sink, identities)
+    # The server filed this item; the authenticated header says where it really belongs.
+    if result.header.case_id.hex() != case_id:
+        raise _Refused("failed", "wrong_case", "the envelope belongs to another case")
+    if result.header.envelope_id.hex() != item_id:
+        raise _Refused("failed", "id_mismatch", "the envelope's id is not the one the server listed")
+    return result
+
+
+def _fail(part: PartResult, exc: Exception) -> PartResult:
+    if isinstance(exc, _Refused):
+        part.status, part.error_code = exc.status, exc.code
+    elif isinstance(exc, (errors.AttachmentMismatch, errors.AttachmentUnexpected)):
+        part.status = "mismatch" if isinstance(exc, errors.AttachmentMismatch) else "unexpected"
+        part.error_code = exc.code
+    else:
+        part.status, part.error_code = "failed", getattr(exc, "code", type(exc).__name__)
+    part.error = str(exc)
+    return part
+
+
+def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity]) -> CaseResult:
+    meta = ws.load_case_meta(case_id)
+    items = sorted(meta.get("items", {}).values(), key=lambda i: i["seq"])
+    out = private_dir(ws.case_dir(case_id))
+    reports = [i for i in items if i["kind"] == "report"]
+    result = CaseResult(case_id, PartResult(None, "report", 0, "missing"))
+    entries: dict[int, AttachmentEntry] | None = None
+
+    if len(reports) > 1:
+        result.report = PartResult(None, "report", 0, "failed", error="the server lists two reports for this case",
+                                   error_code="duplicate_report")
+    elif reports:
+        result.report, entries = _report(ws, out, case_id, reports[0], identities)
+
+    seen_parts: set[int] = set()
+    for item in items:
+        if item["kind"] == "attachment":
+            part = _attachment(ws, out, case_id, item, identities, entries)
+            seen_parts.add(part.part)
+            result.attachments.append(part)
+        elif item["kind"] in ("message", "reply"):
+            result.messages.append(_message(ws, out, case_id, item, identities))
+    for number, entry in sorted((entries or {}).items()):
+        if number not in seen_parts:
+            result.attachments.append(PartResult(None, "attachment", number, "missing", name=entry.name,
+                                                 media_type=entry.media_type, length=entry.length,
+                                                 error="not arrived (yet)", error_code="attachment_missing"))
+    result.attachments.sort(key=lambda p: p.part)
+    write_json(out / "verification.json", {
+        "case_id": case_id,
+        "checked_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "verdict": result.verdict,
+        "report": asdict(result.report),
+        "attachments": [asdict(p) for p in result.attachments],
+        "messages": [asdict(p) for p in result.messages],
+    })
+    return result
+
+
+def _report(ws, out: Path, case_id: str, item: dict, identities) -> tuple[PartResult, dict | None]:
+    part = PartResult(item["item_id"], "report", 0, "verified")
+    tmp = None
+    try:
+        sink, tmp = private_tempfile(out)
+        with sink:
+            opened = _open(ws.envelope_path(case_id, item["item_id"]), identities, case_id, item["item_id"], sink)
+            if opened.header.kind is not Kind.REPORT:
+                raise _Refused("failed", "wrong_kind", "the server lists as a report an envelope that is not one")
+            if opened.content_length > MAX_REPORT_BYTES:
+                raise _Refused("failed", "too_large", "the report is implausibly large")
+            sink.seek(0)
+            raw = sink.read()
+        try:
+            report = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError):
+            raise errors.ManifestInvalid("the report is not UTF-8 JSON") from None
+        if not isinstance(report, dict):
+            raise errors.ManifestInvalid("the report is not a JSON object")
+        entries = parse_manifest(report)
+        write_private(out / "report.json", (json.dumps(report, indent=2, ensure_ascii=False) + "\n").encode())
+        part.saved_as, part.length, part.sha256 = "report.json", opened.content_length, opened.content_sha256.hex()
+        return part, entries
+    except Exception as exc:  # noqa: BLE001 - every failure is reported, none crashes the desk
+        return _fail(part, exc), None
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+
+
+def _attachment(ws, out: Path, case_id: str, item: dict, identities, entries) -> PartResult:
+    path = ws.envelope_path(case_id, item["item_id"])
+    part = PartResult(item["item_id"], "attachment", item["part_index"], "verified")
+    tmp = None
+    try:
+        with open(path, "rb") as f:
+            header = read_header(f)
+        part.part = header.part_index
+        if entries is None:
+            raise _Refused("failed", "no_report", "no verified report to check this attachment against")
+        entry = entries.get(header.part_index)
+        if entry is None:
+            raise errors.AttachmentUnexpected(f"part {header.part_index} is not in the report's manifest")
+        part.name, part.media_type = entry.name, entry.media_type
+        check_header(entry, header.hash)  # before decrypting: is it the very envelope the report names?
+        target = out / "attachments" / safe_filename(entry.name, entry.part)
+        state = read_json(out / ".done.json", {})
+        if state.get(item["item_id"]) == item["sha256"] and target.exists():
+            part.saved_as, part.length, part.sha256 = str(target.relative_to(out)), entry.length, entry.sha256.hex()
+            return part
+        sink, tmp = private_tempfile(target.parent)
+        with sink:
+            opened = _open(path, identities, case_id, item["item_id"], sink)
+        if opened.header.kind is not Kind.ATTACHMENT:
+            raise _Refused("failed", "wrong_kind", "the server lists as an attachment an envelope that is not one")
+        check_content(entry, opened.content_length, opened.content_sha256)
+        tmp.replace(target)
+        tmp = None
+        state[item["item_id"]] = item["sha256"]
+        write_json(out / ".done.json", state)
+        part.saved_as, part.length, part.sha256 = str(target.relative_to(out)), opened.content_length, \
+            opened.content_sha256.hex()
+    except Exception as exc:  # noqa: BLE001
+        _fail(part, exc)
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    return part
+
+
+def _message(ws, out: Path, case_id: str, item: dict, identities) -> PartResult:
+    part = PartResult(item["item_id"], item["kind"], item["part_index"], "verified")
+    tmp = None
+    try:
+        folder = out / "messages"
+        sink, tmp = private_tempfile(folder)
+        with sink:
+            opened = _open(ws.envelope_path(case_id, item["item_id"]), identities, case_id, item["item_id"], sink)
+            sink.seek(0)
+            head = sink.read(MAX_REPORT_BYTES)
+        kind = opened.header.kind.name.lower()
+        try:
+            head.decode("utf-8")
+            ext = "txt"
+        except UnicodeDecodeError:
+            ext = "bin"
+        target = folder / f"{item['seq']:08d}-{kind}-{item['item_id'][:8]}.{ext}"
+        tmp.replace(target)
+        tmp = None
+        part.kind = kind
+        part.saved_as = str(target.relative_to(out))
+        part.length, part.sha256 = opened.content_length, opened.content_sha256.hex()
+    except Exception as exc:  # noqa: BLE001
+        _fail(part, exc)
+    finally:
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+    return part
+
