@@ -16,7 +16,8 @@ from .keybundle import KeyBundleSource
 from .migrations.runner import check_current
 
 
-def create_app(settings: Settings | None = None, *, check_schema: bool | None = None) -> Flask:
+def create_app(settings: Settings | None = None, *, check_schema: bool | None = None, announce: bool = True) -> Flask:
+    """Build the app. ``announce=False`` (the admin CLI) keeps startup notices out of the way."""
     settings = settings or Settings.from_env()
     app = Flask(__name__, static_folder=None)
     # Werkzeug enforces this before a view reads anything; routes apply tighter limits.
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool | None = 
         engine=engine,
         sessions=make_sessionmaker(engine),
         blobs=BlobStore(settings.blob_dir),
-        key_bundle=KeyBundleSource(settings.keys_dir, settings.origin),
+        key_bundle=KeyBundleSource(settings.keys_dir, settings.origin, announce=announce),
     )
     app.teardown_appcontext(close_session)
     errors.register(app)

@@ -32,7 +32,7 @@ def with_appcontext(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        with create_app(check_schema=False).app_context():
+        with create_app(check_schema=False, announce=False).app_context():
             return command(*args, **kwargs)
 
     return wrapper

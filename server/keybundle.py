@@ -27,13 +27,14 @@ class KeyBundleUnavailable(RuntimeError):
 
 
 class KeyBundleSource:
-    def __init__(self, keys_dir: Path, origin: str):
+    def __init__(self, keys_dir: Path, origin: str, *, announce: bool = True):
         self.keys_dir = Path(keys_dir)
         self.origin = origin
         self._lock = threading.Lock()
         self._stamp = None
         self._document: dict | None = None
         self.bundle: KeyBundle | None = None
+        self._announce = announce
         self._load(startup=True)
 
     def _load(self, *, startup: bool = False) -> None:
@@ -41,7 +42,7 @@ class KeyBundleSource:
         try:
             stamp = (bundle_path.stat().st_mtime_ns, root_path.stat().st_mtime_ns)
         except FileNotFoundError:
-            if startup:
+            if startup and self._announce:
                 log.error("NO KEY BUNDLE in %s: phones cannot encrypt until one is signed (see README)", self.keys_dir)
             return
         if stamp == self._stamp:
@@ -70,7 +71,8 @@ class KeyBundleSource:
         left = bundle.expires - datetime.now(UTC)
         if left < EXPIRY_WARNING:
             log.warning("the key bundle expires in %s: sign a new one (tipline-desk sign-bundle)", left)
-        log.info("serving key bundle sequence %d for %s", bundle.sequence, bundle.origin)
+        if self._announce:
+            log.info("serving key bundle sequence %d for %s", bundle.sequence, bundle.origin)
 
     def document(self) -> dict:
         with self._lock:

@@ -49,6 +49,8 @@ def static_file(filename: str):
 
 
 def _static(filename: str):
+    if filename.startswith("api/"):  # an unknown API path is a JSON 404, never a file lookup
+        raise ApiError("no such API endpoint", code="not_found", status=404)
     response = send_from_directory(services().settings.pwa_dir, filename, max_age=0)
     response.headers["Content-Security-Policy"] = CSP
     return response
