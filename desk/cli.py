@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 from rich.table import Table
 
 from envelope import bundle as kb
@@ -252,10 +253,15 @@ def decrypt(ctx: Ctx, case_ids, passphrase_file):
         raise click.ClickException("nothing synced yet: run `tipline-desk sync`")
     identities = ctx.keyring.identities(passphrase(False, passphrase_file))
     refused = 0
-    from rich.progress import track
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                        console=console, transient=True)
 
-    results = [decrypt_case(ctx.ws, cid, identities)
-               for cid in track(case_ids, description="decrypting", console=console, disable=len(case_ids) < 2)]
+    def hook(label: str, total: int):
+        task = progress.add_task(f"decrypting {label[:40]}", total=total)
+        return lambda n: progress.advance(task, n)
+
+    with progress:
+        results = [decrypt_case(ctx.ws, cid, identities, hook) for cid in case_ids]
     table = Table("case", "verdict", "report", "attachments", "messages", "problems")
     for r in results:
         problems = "; ".join(f"{p.kind} {p.part}: {p.error_code}" for p in r.failures + r.missing)

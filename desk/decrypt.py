@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from collections.abc import Callable
 from pathlib import Path
 
 from envelope import errors
@@ -76,15 +77,37 @@ class _Refused(Exception):
         self.status, self.code = status, code
 
 
-def _open(path: Path, identities, case_id: str, item_id: str, sink):
-    with open(path, "rb") as src:
-        result = decrypt_stream(src, sink, identities)
-    # The server filed this item; the authenticated header says where it really belongs.
-    if result.header.case_id.hex() != case_id:
-        raise _Refused("failed", "wrong_case", "the envelope belongs to another case")
-    if result.header.envelope_id.hex() != item_id:
-        raise _Refused("failed", "id_mismatch", "the envelope's id is not the one the server listed")
-    return result
+class _Counting:
+    """A read-only file wrapper that reports how many bytes were read (for progress bars)."""
+
+    def __init__(self, f, advance):
+        self.f, self.advance = f, advance
+
+    def read(self, n=-1):
+        data = self.f.read(n)
+        self.advance(len(data))
+        return data
+
+
+@dataclass
+class Opener:
+    """The unlocked keys, and an optional progress hook: ``progress(label, total) -> advance(n)``."""
+
+    identities: list[Identity]
+    progress: Callable[[str, int], Callable[[int], None]] | None = None
+
+    def open(self, path: Path, case_id: str, item_id: str, sink, label: str):
+        with open(path, "rb") as src:
+            source = src
+            if self.progress is not None:
+                source = _Counting(src, self.progress(label, path.stat().st_size))
+            result = decrypt_stream(source, sink, self.identities)
+        # The server filed this item; the authenticated header says where it really belongs.
+        if result.header.case_id.hex() != case_id:
+            raise _Refused("failed", "wrong_case", "the envelope belongs to another case")
+        if result.header.envelope_id.hex() != item_id:
+            raise _Refused("failed", "id_mismatch", "the envelope's id is not the one the server listed")
+        return result
 
 
 def _fail(part: PartResult, exc: Exception) -> PartResult:
@@ -99,7 +122,8 @@ def _fail(part: PartResult, exc: Exception) -> PartResult:
     return part
 
 
-def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity]) -> CaseResult:
+def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity], progress=None) -> CaseResult:
+    opener = Opener(identities, progress)
     meta = ws.load_case_meta(case_id)
     items = sorted(meta.get("items", {}).values(), key=lambda i: i["seq"])
     out = private_dir(ws.case_dir(case_id))
@@ -111,16 +135,16 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity]) -> Cas
         result.report = PartResult(None, "report", 0, "failed", error="the server lists two reports for this case",
                                    error_code="duplicate_report")
     elif reports:
-        result.report, entries = _report(ws, out, case_id, reports[0], identities)
+        result.report, entries = _report(ws, out, case_id, reports[0], opener)
 
     seen_parts: set[int] = set()
     for item in items:
         if item["kind"] == "attachment":
-            part = _attachment(ws, out, case_id, item, identities, entries)
+            part = _attachment(ws, out, case_id, item, opener, entries)
             seen_parts.add(part.part)
             result.attachments.append(part)
         elif item["kind"] in ("message", "reply"):
-            result.messages.append(_message(ws, out, case_id, item, identities))
+            result.messages.append(_message(ws, out, case_id, item, opener))
     for number, entry in sorted((entries or {}).items()):
         if number not in seen_parts:
             result.attachments.append(PartResult(None, "attachment", number, "missing", name=entry.name,
@@ -138,13 +162,13 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity]) -> Cas
     return result
 
 
-def _report(ws, out: Path, case_id: str, item: dict, identities) -> tuple[PartResult, dict | None]:
+def _report(ws, out: Path, case_id: str, item: dict, opener: Opener) -> tuple[PartResult, dict | None]:
     part = PartResult(item["item_id"], "report", 0, "verified")
     tmp = None
     try:
         sink, tmp = private_tempfile(out)
         with sink:
-            opened = _open(ws.envelope_path(case_id, item["item_id"]), identities, case_id, item["item_id"], sink)
+            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), case_id, item["item_id"], sink, "report")
             if opened.header.kind is not Kind.REPORT:
                 raise _Refused("failed", "wrong_kind", "the server lists as a report an envelope that is not one")
             if opened.content_length > MAX_REPORT_BYTES:
@@ -168,7 +192,7 @@ def _report(ws, out: Path, case_id: str, item: dict, identities) -> tuple[PartRe
             tmp.unlink(missing_ok=True)
 
 
-def _attachment(ws, out: Path, case_id: str, item: dict, identities, entries) -> PartResult:
+def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries) -> PartResult:
     path = ws.envelope_path(case_id, item["item_id"])
     part = PartResult(item["item_id"], "attachment", item["part_index"], "verified")
     tmp = None
@@ -190,7 +214,7 @@ def _attachment(ws, out: Path, case_id: str, item: dict, identities, entries) ->
             return part
         sink, tmp = private_tempfile(target.parent)
         with sink:
-            opened = _open(path, identities, case_id, item["item_id"], sink)
+            opened = opener.open(path, case_id, item["item_id"], sink, target.name)
         if opened.header.kind is not Kind.ATTACHMENT:
             raise _Refused("failed", "wrong_kind", "the server lists as an attachment an envelope that is not one")
         check_content(entry, opened.content_length, opened.content_sha256)
@@ -208,14 +232,15 @@ def _attachment(ws, out: Path, case_id: str, item: dict, identities, entries) ->
     return part
 
 
-def _message(ws, out: Path, case_id: str, item: dict, identities) -> PartResult:
+def _message(ws, out: Path, case_id: str, item: dict, opener: Opener) -> PartResult:
     part = PartResult(item["item_id"], item["kind"], item["part_index"], "verified")
     tmp = None
     try:
         folder = out / "messages"
         sink, tmp = private_tempfile(folder)
         with sink:
-            opened = _open(ws.envelope_path(case_id, item["item_id"]), identities, case_id, item["item_id"], sink)
+            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), case_id, item["item_id"], sink,
+                                 item["kind"])
             sink.seek(0)
             head = sink.read(MAX_REPORT_BYTES)
         kind = opened.header.kind.name.lower()

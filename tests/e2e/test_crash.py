@@ -81,3 +81,33 @@ def test_sigkill_mid_chunk_then_resume(deployment, tmp_path, db_kind):
         assert not list((deployment.root / "data" / "blobs").rglob(".tmp-*"))
     finally:
         server.stop()
+
+
+def test_client_vanishing_mid_body_leaves_nothing(deployment, tmp_path):
+    """A phone losing its connection halfway through a PUT: no item, no chunk, no temp file."""
+    phone = Phone(deployment.url, tmp_path, chunk_size=CHUNK)
+    bundle = phone.fetch_bundle(deployment.root_public, "https://signalement.test")
+    case_id = os.urandom(16).hex()
+    phone.open_case(case_id)
+    src = tmp_path / "photo.jpg"
+    src.write_bytes(os.urandom(3 * CHUNK))
+    sealed = phone.seal_attachment(case_id, 1, src, "photo.jpg", "image/jpeg", bundle.public_keys)
+    data = sealed.path.read_bytes()
+    blobs = deployment.root / "data" / "blobs"
+
+    sock = start_partial_chunk(deployment.url, f"/api/v1/cases/{case_id}/items/{sealed.item_id}", data, len(data) // 2)
+    wait_for(lambda: list(blobs.rglob(".tmp-*")))  # the server is spooling the body
+    sock.close()
+    wait_for(lambda: not list(blobs.rglob(".tmp-*")))  # and drops it when the client goes
+    phone.create_upload(sealed)
+    sock = start_partial_chunk(deployment.url, f"/api/v1/cases/{case_id}/uploads/{sealed.item_id}/chunks/0",
+                               data[:CHUNK], CHUNK // 2)
+    wait_for(lambda: list(blobs.rglob(".tmp-*")))
+    sock.close()
+    wait_for(lambda: not list(blobs.rglob(".tmp-*")))
+
+    assert phone.http.get(f"{deployment.url}/api/v1/cases/{case_id}").json()["items"] == []
+    assert phone.http.get(phone.upload_url(sealed)).json()["received"] == []
+    assert not [p for p in (blobs / "items").rglob("*") if p.is_file()]
+    # and the same phone simply tries again
+    assert phone.upload_chunked(sealed)["sha256"] == sealed.sha256
