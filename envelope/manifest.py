@@ -53,8 +53,8 @@ class AttachmentEntry:
 
     @classmethod
     def from_json(cls, obj) -> AttachmentEntry:
-        if not isinstance(obj, dict) or set(obj) != _FIELDS:
-            raise errors.ManifestInvalid(f"an attachment entry must have exactly the fields {sorted(_FIELDS)}")
+        if not isinstance(obj, dict) or not _FIELDS <= set(obj):
+            raise errors.ManifestInvalid(f"an attachment entry must have the fields {sorted(_FIELDS)}")
         part, name, media, length = obj["part"], obj["name"], obj["media_type"], obj["length"]
         if not _is_int(part) or not 1 <= part < 2**32:
             raise errors.ManifestInvalid("part must be an integer from 1 to 2^32-1")
