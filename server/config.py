@@ -54,7 +54,7 @@ class Settings:
             database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'tipline.sqlite3'}",
             blob_dir=Path(env.get("TIPLINE_BLOB_DIR") or data_dir / "blobs"),
             keys_dir=Path(env.get("TIPLINE_KEYS_DIR") or REPO / "keys"),
-            pwa_dir=Path(env.get("TIPLINE_PWA_DIR") or REPO / "pwa"),
+            pwa_dir=Path(env.get("TIPLINE_PWA_DIR") or REPO / "pwa" / "dist"),
             origin=env.get("TIPLINE_ORIGIN") or "http://127.0.0.1:8000",
         )
         for f in fields(cls):

@@ -6,7 +6,10 @@ no inline script, no eval, no other origin (no CDN, font, map tile or analytics)
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, send_from_directory
+import mimetypes
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, request, send_from_directory
 from sqlalchemy import text
 
 from .context import services, session
@@ -48,9 +51,33 @@ def static_file(filename: str):
     return _static(filename)
 
 
+# Hashed assets never change under their name; everything else is revalidated on each load
+# (the service worker keeps the app available offline, not the HTTP cache).
+IMMUTABLE_PREFIX = "assets/"
+ENCODINGS = (("br", ".br"), ("gzip", ".gz"))
+MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascript", ".mjs": "text/javascript"}
+
+
 def _static(filename: str):
     if filename.startswith("api/"):  # an unknown API path is a JSON 404, never a file lookup
         raise ApiError("no such API endpoint", code="not_found", status=404)
-    response = send_from_directory(services().settings.pwa_dir, filename, max_age=0)
+    if filename.endswith((".br", ".gz")) or filename == "build.json":
+        raise ApiError("no such file", code="not_found", status=404)
+    root = services().settings.pwa_dir
+    served, encoding = filename, None
+    accepted = request.headers.get("Accept-Encoding", "")
+    for name, suffix in ENCODINGS:
+        if name in accepted and (root / (filename + suffix)).is_file():
+            served, encoding = filename + suffix, name
+            break
+    mimetype = MIMETYPES.get(Path(filename).suffix) or mimetypes.guess_type(filename)[0] or "application/octet-stream"
+    response = send_from_directory(root, served, mimetype=mimetype, max_age=0, etag=True)
+    if encoding:
+        response.headers["Content-Encoding"] = encoding
+    response.vary.add("Accept-Encoding")
+    if filename.startswith(IMMUTABLE_PREFIX):
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
     response.headers["Content-Security-Policy"] = CSP
     return response

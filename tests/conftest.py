@@ -21,6 +21,7 @@ from envelope.open import Identity
 from server.app import create_app
 from server.config import Settings
 from server.migrations import runner
+from tests.support.desk import make_keys
 from tests.support.pg import LocalPostgres
 
 ORIGIN = "https://signalement.test"
@@ -141,3 +142,13 @@ def app(settings):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+# --- keys made with the desk, as operators do --------------------------------------------------
+@pytest.fixture(scope="session")
+def desk_keys(tmp_path_factory):
+    """Desk home with root and encryption keys, and the keys/ folder it signed (made once)."""
+    base = tmp_path_factory.mktemp("desk")
+    home, keys = base / "desk-home", base / "keys"
+    make_keys(home, keys, ORIGIN)
+    return home, keys

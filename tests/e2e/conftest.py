@@ -13,7 +13,7 @@ from requests.adapters import HTTPAdapter
 
 from envelope.bundle import parse_root_key_document
 from tests.conftest import ORIGIN
-from tests.support.desk import make_keys, server_cli
+from tests.support.desk import server_cli
 from tests.support.gunicorn import GunicornServer
 
 OPERATOR, OPERATOR_PASSWORD = "agent.dupont", "operator password for tests"
@@ -52,15 +52,6 @@ class Deployment:
     @property
     def url(self) -> str:
         return self.server.url
-
-
-@pytest.fixture(scope="session")
-def desk_keys(tmp_path_factory):
-    """Desk home with root and encryption keys, and the keys/ folder it signed (made once)."""
-    base = tmp_path_factory.mktemp("desk")
-    home, keys = base / "desk-home", base / "keys"
-    make_keys(home, keys, ORIGIN)
-    return home, keys
 
 
 @pytest.fixture

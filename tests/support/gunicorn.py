@@ -17,8 +17,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 class GunicornServer:
-    def __init__(self, env: dict, log_path: Path, *, workers: int = 2, threads: int = 2):
-        self.port = free_port()
+    def __init__(self, env: dict, log_path: Path, *, workers: int = 2, threads: int = 2, port: int | None = None,
+                 app: str = "server.wsgi:app"):
+        self.port = port or free_port()
+        self.app = app
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = Path(log_path)
         self.env = {**os.environ, **env, "TIPLINE_BIND": f"127.0.0.1:{self.port}",
@@ -28,7 +30,7 @@ class GunicornServer:
     def start(self, timeout: float = 30.0) -> GunicornServer:
         log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(REPO / "server" / "gunicorn_conf.py"), "server.wsgi:app"],
+            [sys.executable, "-m", "gunicorn", "-c", str(REPO / "server" / "gunicorn_conf.py"), self.app],
             cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         log.close()
         deadline = time.monotonic() + timeout

@@ -1,0 +1,65 @@
+// The service worker: keeps the versioned app shell so the app opens with no network at all,
+// and delivers the outbox when the browser fires Background Sync (even with the app closed).
+//
+// build.mjs prepends self.__TIPLINE_VERSION and self.__TIPLINE_PRECACHE (every file of the
+// shell, with hashed names). It never caches API answers and never talks to another origin.
+import { deliverAll } from "./src/outbox/deliver.js";
+import { SYNC_TAG } from "./src/outbox/events.js";
+
+const VERSION = self.__TIPLINE_VERSION;
+const PRECACHE = self.__TIPLINE_PRECACHE;
+const CACHE = `tipline-shell-${VERSION}`;
+
+self.addEventListener("install", (event) => {
+  // A new version installs in the background and waits: the page offers the update, it is
+  // never forced in the middle of a report.
+  event.waitUntil(
+    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith("tipline-shell-") && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim(); // the first visit is controlled at once: offline from then on
+    })(),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") self.skipWaiting();
+  if (event.data?.type === "version") event.ports[0]?.postMessage({ version: VERSION });
+});
+
+self.addEventListener("fetch", (event) => {
+  const { request } = event;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+    return; // the network, untouched: the API is never cached
+  }
+  if (request.mode === "navigate") {
+    event.respondWith(fromCache("/index.html", request));
+    return;
+  }
+  event.respondWith(fromCache(url.pathname, request));
+});
+
+async function fromCache(key, request) {
+  const cache = await caches.open(CACHE);
+  const hit = await cache.match(key);
+  if (hit) return hit;
+  return fetch(request);
+}
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== SYNC_TAG) return;
+  event.waitUntil(
+    deliverAll().then((result) => {
+      // Rejecting tells the browser to fire the sync again later, with its own backoff.
+      if (result === "retry") throw new Error("delivery incomplete; the browser will retry");
+    }),
+  );
+});

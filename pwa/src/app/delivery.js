@@ -1,0 +1,29 @@
+// Triggers for delivering the outbox from the page: right after queuing, at start, when the
+// network or the page comes back, on a backoff timer, on "send now"; and Background Sync so
+// the service worker delivers even when the app is closed (where the browser supports it).
+import { deliverAll } from "../outbox/deliver.js";
+import { SYNC_TAG } from "../outbox/events.js";
+import { createScheduler } from "../outbox/scheduler.js";
+
+const scheduler = createScheduler(() => deliverAll());
+
+export function kickDelivery() {
+  return scheduler.kick();
+}
+
+export async function registerBackgroundSync() {
+  try {
+    const registration = await navigator.serviceWorker?.ready;
+    await registration?.sync?.register(SYNC_TAG);
+  } catch {
+    // no Background Sync (Safari, Firefox) or permission refused: the page's triggers remain
+  }
+}
+
+export function startDeliveryTriggers() {
+  window.addEventListener("online", () => kickDelivery());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible") kickDelivery();
+  });
+  kickDelivery();
+}

@@ -1,0 +1,125 @@
+// The report being written. Its text lives only in this page's memory; picked files are
+// stripped and encrypted at once (in the worker) into the outbox as draft items, so the File
+// is not needed later and no plaintext is ever stored. A Web Lock marks the draft as in use,
+// so a cleanup in another tab never deletes it.
+import { openOutbox } from "../outbox/db.js";
+import { deleteItemData, draftLockName, forgetCase, putCase, queueCase, STATES } from "../outbox/store.js";
+import { policeKey } from "./police-key.js";
+import { callWorker } from "./worker-client.js";
+
+const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+  b.toString(16).padStart(2, "0")).join("");
+
+let persistAsked = false;
+
+export class Draft {
+  constructor() {
+    this.caseId = randomHex(16);
+    this.attachments = [];
+    this.nextPart = 1;
+    this.release = null;
+    this.receipt = callWorker("new-receipt"); // Argon2id takes a moment: start now
+    this.receipt.catch(() => {}); // failures surface at send time
+  }
+
+  static async start() {
+    const draft = new Draft();
+    if (navigator.locks) {
+      await new Promise((granted) => {
+        navigator.locks.request(draftLockName(draft.caseId), () => {
+          granted();
+          return new Promise((release) => (draft.release = release));
+        });
+      });
+    }
+    await putCase({ caseId: draft.caseId, state: STATES.DRAFT, createdAt: new Date().toISOString() });
+    if (!persistAsked && navigator.storage?.persist) {
+      persistAsked = true;
+      navigator.storage.persist().catch(() => {}); // ask the browser not to evict the outbox
+    }
+    return draft;
+  }
+
+  recipients() {
+    const key = policeKey();
+    if (key.status !== "ok") throw new Error("the police key is not verified");
+    return key.bundle.publicKeys;
+  }
+
+  busy() {
+    return this.attachments.some((a) => a.status === "working");
+  }
+
+  /** Strip and encrypt one picked file; ``update`` is called on every change of its state. */
+  async addFile(file, update) {
+    const att = {
+      localId: randomHex(8), itemId: randomHex(16), part: this.nextPart++, name: file.name || "fichier",
+      size: file.size, file, status: "working", phase: "stripping", progress: 0, removed: [], kept: [],
+    };
+    this.attachments.push(att);
+    update(att);
+    await this.seal(att, false, update);
+    return att;
+  }
+
+  async seal(att, force, update) {
+    att.status = "working";
+    update(att);
+    try {
+      const result = await callWorker(
+        "seal-file",
+        { caseId: this.caseId, itemId: att.itemId, part: att.part, file: att.file, force, recipients: this.recipients() },
+        {
+          onProgress: (p) => {
+            Object.assign(att, { phase: p.phase, progress: p.total ? p.done / p.total : 0 });
+            update(att);
+          },
+        },
+      );
+      if (!this.attachments.includes(att)) {
+        await deleteItemData(att.itemId); // removed while it was being encrypted
+        return;
+      }
+      Object.assign(att, { status: result.status, reason: result.reason ?? null, removed: result.removed ?? [],
+        kept: result.kept ?? [], entry: result.entry ?? null, raw: force });
+      if (result.status === "sealed") att.file = null; // the File is not needed any more
+    } catch (error) {
+      Object.assign(att, { status: "failed", error: error.message });
+    }
+    update(att);
+  }
+
+  async sendAnyway(att, update) {
+    await this.seal(att, true, update);
+  }
+
+  async remove(att) {
+    this.attachments = this.attachments.filter((a) => a !== att);
+    await deleteItemData(att.itemId);
+  }
+
+  /** Encrypt the report (which binds the sealed attachments) and queue the whole case. */
+  async send(buildReport) {
+    const { receipt, mailbox } = await this.receipt;
+    const sealed = this.attachments.filter((a) => a.status === "sealed");
+    for (const stale of this.attachments.filter((a) => a.status !== "sealed")) await deleteItemData(stale.itemId);
+    const report = buildReport({ entries: sealed.map((a) => a.entry), mailbox });
+    await callWorker("seal-report", {
+      caseId: this.caseId, itemId: randomHex(16), report, recipients: this.recipients(),
+    });
+    const db = await openOutbox();
+    const record = await db.get("cases", this.caseId);
+    record.fingerprint = policeKey().bundle.fingerprints[0]?.fingerprint ?? "";
+    await db.put("cases", record);
+    await queueCase(this.caseId, db);
+    this.attachments = [];
+    this.release?.();
+    return { caseId: this.caseId, receipt };
+  }
+
+  async discard() {
+    this.attachments = [];
+    await forgetCase(this.caseId);
+    this.release?.();
+  }
+}

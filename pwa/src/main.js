@@ -1,0 +1,74 @@
+// The citizen app's entry point: language, routes, the service worker, the police key, the
+// outbox's delivery triggers. Screens live in app/screens; nothing here touches crypto directly.
+import { COACH_MESSAGES } from "./coach/coach.js";
+import { REMOVED_LABELS } from "./media/labels.js";
+import { topbar } from "./app/components/topbar.js";
+import { startDeliveryTriggers } from "./app/delivery.js";
+import { h } from "./app/dom.js";
+import { addMessages, applyStatic, initLanguage, t } from "./app/i18n.js";
+import { onPoliceKey, refreshPoliceKey } from "./app/police-key.js";
+import { currentPath, route, startRouter } from "./app/router.js";
+import { homeScreen } from "./app/screens/home.js";
+import { anonymityScreen, faqScreen } from "./app/screens/info.js";
+import { outboxScreen } from "./app/screens/outbox.js";
+import { draftInProgress, reportScreen } from "./app/screens/report.js";
+import { leaveSentScreen, sentScreen } from "./app/screens/sent.js";
+import { refreshUpdateBanner, registerServiceWorker, setBusyCheck } from "./app/update.js";
+import { warmUp } from "./app/worker-client.js";
+import { cleanUp } from "./outbox/store.js";
+
+route("", homeScreen);
+route("signaler", reportScreen);
+route("envoi/:caseId", sentScreen);
+route("envois", outboxScreen);
+route("questions", faqScreen);
+route("anonymat", anonymityScreen);
+
+let last = null;
+let firstRender = true;
+
+async function render(screen, params) {
+  last = { screen, params };
+  leaveSentScreen();
+  const main = document.getElementById("main");
+  let nodes;
+  try {
+    nodes = await screen({ ...params, rerender });
+  } catch (error) {
+    console.error(error);
+    nodes = [h("h1", { text: t("errors.generic", { error: error.message }) })];
+  }
+  if (last.screen !== screen) return; // another navigation happened meanwhile
+  main.replaceChildren(topbar({ rerender }), ...nodes);
+  const heading = main.querySelector("h1");
+  document.title = heading ? `${heading.textContent} · ${t("nav.home")}` : t("nav.home");
+  if (!firstRender && heading) {
+    heading.tabIndex = -1;
+    heading.focus(); // screen readers hear where they are after a navigation
+  }
+  firstRender = false;
+  refreshUpdateBanner();
+}
+
+function rerender() {
+  applyStatic();
+  if (last) render(last.screen, last.params);
+}
+
+async function boot() {
+  initLanguage();
+  addMessages(COACH_MESSAGES, "coach.");
+  addMessages(REMOVED_LABELS, "media.");
+  applyStatic();
+  const held = new Set((await navigator.locks?.query())?.held?.map((l) => l.name) ?? []);
+  await cleanUp({ heldLocks: held }).catch((error) => console.error("outbox cleanup", error));
+  startRouter(render);
+  setBusyCheck(() => currentPath() === "signaler" && draftInProgress());
+  registerServiceWorker().catch((error) => console.error("service worker", error));
+  warmUp();
+  onPoliceKey(() => rerender());
+  refreshPoliceKey().catch((error) => console.error("police key", error));
+  startDeliveryTriggers();
+}
+
+boot();

@@ -1,0 +1,141 @@
+// The crypto worker: everything that touches libsodium or reads a picked file runs here, off
+// the page's thread. Picked files are stripped of metadata and encrypted straight into the
+// outbox, 64 KiB at a time: a 500 MB video never sits whole in memory, and once this returns
+// the page no longer needs the File (Android may revoke it).
+/* global __TIPLINE_ROOT_KEY__ */
+import { parseRootKeyDocument, verifyBundle } from "../crypto/bundle.js";
+import { Kind } from "../crypto/constants.js";
+import { fingerprint } from "../crypto/keys.js";
+import { attachmentEntry } from "../crypto/manifest.js";
+import { deriveReceiptKeys, formatReceipt, newReceipt } from "../crypto/receipt.js";
+import { sealStream } from "../crypto/seal.js";
+import { readySodium, sodium } from "../crypto/sodium.js";
+import { bytesSource } from "../crypto/source.js";
+import { stripMetadata } from "../media/strip.js";
+import { STATES } from "../outbox/store.js";
+import { OutboxWriter } from "../outbox/writer.js";
+
+const ready = sodium();
+let rootKey = null;
+
+const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
+const fromB64 = (text) => readySodium().from_base64(text, readySodium().base64_variants.ORIGINAL);
+const toB64 = (bytes) => readySodium().to_base64(bytes, readySodium().base64_variants.ORIGINAL);
+const SPACE_MARGIN = 16 * 1024 * 1024;
+
+/** A picked file read as it is (only when the citizen chose to send an uncleanable file). */
+function blobSource(blob) {
+  return { size: blob.size, read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()) };
+}
+
+async function enoughSpace(bytes) {
+  const estimate = await navigator.storage?.estimate?.();
+  if (!estimate?.quota) return true; // unknown: try, a failed write is reported anyway
+  return estimate.quota - (estimate.usage ?? 0) > bytes * 1.02 + SPACE_MARGIN;
+}
+
+async function sealInto(writer, source, options, report) {
+  let done = 0;
+  const result = await sealStream(source, async (bytes) => {
+    await writer.write(bytes);
+    done += bytes.length;
+    report(done);
+  }, options);
+  const item = await writer.finish({
+    headerBytes: result.headerBytes,
+    envelopeSize: result.envelopeSize,
+    envelopeSha256: readySodium().to_hex(result.envelopeSha256),
+    state: STATES.DRAFT,
+  });
+  return { result, item };
+}
+
+const ops = {
+  async "verify-bundle"({ document, minSequence, origin, now }) {
+    try {
+      const bundle = verifyBundle(document, rootKey, { origin, now: new Date(now), minSequence });
+      return {
+        ok: true,
+        bundle: {
+          sequence: bundle.sequence,
+          expires: bundle.expires.toISOString(),
+          publicKeys: bundle.publicKeys.map(toB64),
+          fingerprints: bundle.recipients.map((r) => ({ role: r.role, fingerprint: fingerprint(r.publicKey) })),
+        },
+      };
+    } catch (error) {
+      if (error.code) return { ok: false, code: error.code, message: error.message };
+      throw error;
+    }
+  },
+
+  async "new-receipt"() {
+    const receipt = newReceipt();
+    const keys = deriveReceiptKeys(receipt);
+    return {
+      receipt: formatReceipt(receipt),
+      mailbox: { id: keys.mailboxId, x25519: toB64(keys.x25519.publicKey), ed25519: toB64(keys.ed25519.publicKey) },
+    };
+  },
+
+  async "seal-file"({ caseId, itemId, part, file, force, recipients }, progress) {
+    progress({ phase: "stripping", done: 0, total: file.size });
+    let source;
+    let mediaType = file.type || "application/octet-stream";
+    let removed = [];
+    let kept = [];
+    if (force) {
+      source = blobSource(file);
+    } else {
+      const stripped = await stripMetadata(file, { name: file.name, type: file.type });
+      if (stripped.status !== "cleaned") return { status: stripped.status, reason: stripped.reason };
+      ({ source, mediaType, removed, kept } = stripped);
+    }
+    if (!(await enoughSpace(source.size))) return { status: "no_space" };
+    const writer = new OutboxWriter({ itemId, caseId, kind: "attachment", part });
+    const options = { kind: Kind.ATTACHMENT, caseId: hexToBytes(caseId), partIndex: part,
+      recipients: recipients.map(fromB64), envelopeId: hexToBytes(itemId) };
+    try {
+      let last = 0;
+      const { result } = await sealInto(writer, source, options, (done) => {
+        if (done - last >= 256 * 1024 || done === source.size) {
+          last = done;
+          progress({ phase: "encrypting", done, total: source.size });
+        }
+      });
+      const entry = { ...attachmentEntry(result, { name: file.name || `piece-${part}`, mediaType }), removed };
+      return { status: "sealed", removed, kept, entry };
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  },
+
+  async "seal-report"({ caseId, itemId, report, recipients }) {
+    const bytes = new TextEncoder().encode(JSON.stringify(report));
+    const writer = new OutboxWriter({ itemId, caseId, kind: "report", part: 0 });
+    const options = { kind: Kind.REPORT, caseId: hexToBytes(caseId), partIndex: 0,
+      recipients: recipients.map(fromB64), envelopeId: hexToBytes(itemId) };
+    try {
+      const { item } = await sealInto(writer, bytesSource(bytes), options, () => {});
+      return { itemId: item.itemId, size: item.size };
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+  },
+};
+
+self.onmessage = async ({ data }) => {
+  const { id, op, ...payload } = data;
+  const progress = (p) => self.postMessage({ id, type: "progress", ...p });
+  try {
+    await ready;
+    rootKey ??= parseRootKeyDocument(__TIPLINE_ROOT_KEY__);
+    const handler = ops[op];
+    if (!handler) throw new Error(`unknown operation ${op}`);
+    self.postMessage({ id, type: "result", value: await handler(payload, progress) });
+  } catch (error) {
+    self.postMessage({ id, type: "error", message: String(error?.message ?? error), code: error?.code ?? null });
+  }
+};
