@@ -29,7 +29,8 @@ ROLES = ("primary", "backup")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 MAX_CLOCK_SKEW = timedelta(hours=1)
 MAX_BUNDLE_BYTES = 16 * 1024
-_ORIGIN = re.compile(r"^https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$")
+_ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?")
+_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
 _PAYLOAD_FIELDS = {"type", "version", "origin", "sequence", "issued", "expires", "recipients"}
 _DOC_FIELDS = {"type", "version", "payload", "signature", "signer"}
 
@@ -68,6 +69,8 @@ def unb64(text, size: int | None = None) -> bytes:
         raw = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
         raise errors.BundleMalformed("invalid base64") from None
+    if base64.b64encode(raw).decode("ascii") != text:  # one spelling only, as libsodium.js accepts
+        raise errors.BundleMalformed("non-canonical base64")
     if size is not None and len(raw) != size:
         raise errors.BundleMalformed(f"expected {size} bytes")
     return raw
@@ -78,7 +81,7 @@ def format_time(t: datetime) -> str:
 
 
 def parse_time(text) -> datetime:
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not _TIME.fullmatch(text):
         raise errors.BundleMalformed("times are strings like 2026-01-31T12:00:00Z")
     try:
         return datetime.strptime(text, TIME_FORMAT).replace(tzinfo=UTC)
@@ -86,8 +89,12 @@ def parse_time(text) -> datetime:
         raise errors.BundleMalformed(f"bad time {text!r}") from None
 
 
+def _is_one(value) -> bool:
+    return type(value) is int and value == 1  # not True, not 1.0
+
+
 def check_origin(origin) -> str:
-    if not isinstance(origin, str) or not _ORIGIN.match(origin):
+    if not isinstance(origin, str) or not _ORIGIN.fullmatch(origin):
         raise errors.BundleMalformed("origin must look like https://host[:port], lowercase, no path")
     return origin
 
@@ -132,7 +139,7 @@ def parse_payload(payload: bytes) -> KeyBundle:
         raise errors.BundleMalformed("the payload is not ASCII JSON") from None
     if not isinstance(obj, dict) or set(obj) != _PAYLOAD_FIELDS:
         raise errors.BundleMalformed(f"the payload must have exactly the fields {sorted(_PAYLOAD_FIELDS)}")
-    if obj["type"] != BUNDLE_TYPE or obj["version"] != 1:
+    if obj["type"] != BUNDLE_TYPE or not _is_one(obj["version"]):
         raise errors.BundleMalformed("not a version 1 key bundle")
     seq = obj["sequence"]
     if not isinstance(seq, int) or isinstance(seq, bool) or not 1 <= seq < 2**53:
@@ -170,7 +177,7 @@ def load_document(document) -> dict:
             raise errors.BundleMalformed("the bundle is not JSON") from None
     if not isinstance(document, dict) or set(document) != _DOC_FIELDS:
         raise errors.BundleMalformed(f"a bundle has exactly the fields {sorted(_DOC_FIELDS)}")
-    if document["type"] != BUNDLE_TYPE or document["version"] != 1:
+    if document["type"] != BUNDLE_TYPE or not _is_one(document["version"]):
         raise errors.BundleMalformed("not a version 1 key bundle")
     if not isinstance(document["payload"], str):
         raise errors.BundleMalformed("payload must be a string")
@@ -232,7 +239,7 @@ def parse_root_key_document(document) -> bytes:
             document = json.loads(document)
         except ValueError:
             raise errors.BundleMalformed("the root key file is not JSON") from None
-    if not isinstance(document, dict) or document.get("type") != ROOT_KEY_TYPE or document.get("version") != 1:
+    if not isinstance(document, dict) or document.get("type") != ROOT_KEY_TYPE or not _is_one(document.get("version")):
         raise errors.BundleMalformed("not a version 1 root key file")
     pk = unb64(document.get("public_key"), 32)
     if document.get("key_id") != key_id(pk).hex() or document.get("fingerprint") != fingerprint(pk):

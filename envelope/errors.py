@@ -141,6 +141,19 @@ class AttachmentMismatch(EnvelopeError):
     code = "attachment_mismatch"
 
 
+# --- receipt ---------------------------------------------------------------------------
+class ReceiptBadCharacter(EnvelopeError):
+    """The receipt holds a character that is not in a receipt."""
+
+    code = "receipt_bad_character"
+
+
+class ReceiptBadLength(EnvelopeError):
+    """A receipt has 16 characters."""
+
+    code = "receipt_bad_length"
+
+
 # --- key bundle ---------------------------------------------------------------------
 class BundleError(EnvelopeError):
     code = "bundle_error"

@@ -44,8 +44,8 @@ def fingerprint(public_key: bytes) -> str:
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
-def derive_subkey(file_key: bytes, subkey_id: int) -> bytes:
-    """libsodium's crypto_kdf_derive_from_key(32, subkey_id, "TIPENV01", file_key).
+def derive_subkey(file_key: bytes, subkey_id: int, context: bytes = KDF_CONTEXT) -> bytes:
+    """libsodium's crypto_kdf_derive_from_key(32, subkey_id, context, file_key); context is 8 bytes.
 
     PyNaCl has no binding for it; crypto_kdf is defined as keyed BLAKE2b with the subkey
     id (little-endian) as salt and the context as personalisation, which gives the same bytes.
@@ -53,5 +53,7 @@ def derive_subkey(file_key: bytes, subkey_id: int) -> bytes:
     if len(file_key) != FILE_KEY_SIZE:
         raise ValueError("file keys are 32 bytes")
     salt = struct.pack("<Q", subkey_id) + bytes(8)
-    person = KDF_CONTEXT + bytes(8)
+    if len(context) != 8:
+        raise ValueError("KDF contexts are 8 bytes")
+    person = context + bytes(8)
     return _blake2b(b"", digest_size=32, key=file_key, salt=salt, person=person)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from . import errors
 
 MAX_ATTACHMENTS = 1000
-_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 _FIELDS = {"part", "name", "media_type", "length", "sha256", "header_hash"}
 
 
@@ -65,7 +65,7 @@ class AttachmentEntry:
         if not _is_int(length) or length < 0:
             raise errors.ManifestInvalid("length must be a non-negative integer")
         for key in ("sha256", "header_hash"):
-            if not isinstance(obj[key], str) or not _HEX64.match(obj[key]):
+            if not isinstance(obj[key], str) or not _HEX64.fullmatch(obj[key]):
                 raise errors.ManifestInvalid(f"{key} must be 64 lowercase hex digits")
         return cls(part, name, media, length, bytes.fromhex(obj["sha256"]), bytes.fromhex(obj["header_hash"]))
 

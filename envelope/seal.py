@@ -25,6 +25,7 @@ from .constants import (
     FILE_KEY_SIZE,
     ID_SIZE,
     LENGTH_PREFIX_SIZE,
+    MAX_PADDED_LENGTH,
     MAX_RECIPIENTS,
     SUBKEY_HEADER_MAC,
     SUBKEY_PAYLOAD,
@@ -82,10 +83,14 @@ class Encryptor:
             raise ValueError("case and envelope ids are 16 bytes")
         if content_length < 0:
             raise ValueError("content length must be non-negative")
+        if padded_length(content_length) > MAX_PADDED_LENGTH:
+            raise errors.TooLarge(f"{content_length} bytes is above the format's limit")
+        if file_key is not None and len(file_key) != FILE_KEY_SIZE:
+            raise ValueError("file keys are 32 bytes")
         check_part_index(kind, part_index)
         if not 0 <= part_index < 2**32:
             raise errors.BadPartIndex("part index must fit in 32 bits")
-        self.file_key = file_key or os.urandom(FILE_KEY_SIZE)
+        self.file_key = os.urandom(FILE_KEY_SIZE) if file_key is None else file_key
         self.content_length = content_length
         self.padded_length = padded_length(content_length)
         eph = list(ephemeral_secrets) if ephemeral_secrets is not None else [None] * len(recipients)
@@ -94,7 +99,7 @@ class Encryptor:
         )
         unsigned = Header(
             kind=kind,
-            envelope_id=envelope_id or os.urandom(ID_SIZE),
+            envelope_id=os.urandom(ID_SIZE) if envelope_id is None else envelope_id,
             case_id=case_id,
             part_index=part_index,
             padded_length=self.padded_length,

@@ -11,7 +11,7 @@ import re
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import BaseConverter
 
-ID_RE = re.compile(r"^[0-9a-f]{32}$")
+ID_RE = re.compile(r"[0-9a-f]{32}")
 
 
 class BadId(BadRequest):
@@ -23,7 +23,7 @@ class IdConverter(BaseConverter):
     regex = r"[^/]+"  # match anything, so a bad id is a 400 bad_id and not a 404
 
     def to_python(self, value: str) -> str:
-        if not ID_RE.match(value):
+        if not ID_RE.fullmatch(value):
             raise BadId()
         return value
 

@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
-HEX32 = validate.Regexp(r"^[0-9a-f]{32}$", error="must be 32 lowercase hex digits")
-HEX64 = validate.Regexp(r"^[0-9a-f]{64}$", error="must be 64 lowercase hex digits")
+HEX32 = validate.Regexp(r"^[0-9a-f]{32}\Z", error="must be 32 lowercase hex digits")
+HEX64 = validate.Regexp(r"^[0-9a-f]{64}\Z", error="must be 64 lowercase hex digits")
 KINDS = ("report", "attachment", "message", "reply")
 
 

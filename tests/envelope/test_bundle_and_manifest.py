@@ -38,6 +38,13 @@ def test_sign_and_verify():
     (lambda d: {**d, "extra": 1}, "bundle_malformed"),
     (lambda d: {**d, "version": 2}, "bundle_malformed"),
     (lambda d: "not json", "bundle_malformed"),
+    (lambda d: {**d, "version": True}, "bundle_malformed"),
+    (lambda d: {**d, "version": 1.0}, "bundle_malformed"),
+    # base64 has one spelling: what libsodium.js would refuse, Python refuses too
+    (lambda d: {**d, "signature": "A" * 85 + "B=="}, "bundle_malformed"),  # unused bits set
+    (lambda d: {**d, "signature": d["signature"] + "\n"}, "bundle_malformed"),
+    (lambda d: {**d, "payload": d["payload"].replace('"issued":"2026-05-31T00:00:00Z"',
+                                                       '"issued":"2026-5-31T0:0:0Z"')}, "bundle_bad_signature"),
 ])
 def test_tampered_bundles(change, code):
     with pytest.raises(errors.BundleError) as info:
@@ -92,6 +99,7 @@ def entry(**kw):
     [entry(part=True)],
     [entry(length=-1)],
     [entry(sha256="A" * 64)],
+    [entry(sha256="a" * 64 + "\n")],
     [entry(name="")],
     [entry(), entry()],
     [{k: v for k, v in entry().items() if k != "sha256"}],

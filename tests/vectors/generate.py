@@ -20,11 +20,13 @@ sys.path.insert(0, str(ROOT))
 from nacl.bindings import crypto_scalarmult_base  # noqa: E402
 
 from envelope import bundle as kb  # noqa: E402
+from envelope.errors import EnvelopeError  # noqa: E402
 from envelope.constants import Kind  # noqa: E402
 from envelope.framing import chunk_nonce  # noqa: E402
 from envelope.keys import blake2b, derive_subkey, fingerprint, key_id  # noqa: E402
 from envelope.manifest import AttachmentEntry  # noqa: E402
 from envelope.padding import padded_length, padme  # noqa: E402
+from envelope import receipt as rc  # noqa: E402
 from envelope.seal import Encryptor, encrypt_bytes  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -339,6 +341,70 @@ def manifest_vectors() -> dict:
     }
 
 
+def receipt_vectors() -> dict:
+    example = "7K3M QX2P 9ZTA 4HCW"
+    receipts = [
+        ("zeros", bytes(10)),
+        ("ones", b"\xff" * 10),
+        ("example", rc.parse_receipt(example)),
+        ("seeded", seeded("tipline test vector receipt", 10)),
+    ]
+
+    def derived(name: str, raw: bytes) -> dict:
+        keys = rc.derive_receipt_keys(raw)
+        return {
+            "name": name,
+            "bytes": raw.hex(),
+            "text": rc.format_receipt(raw),
+            "seed": rc.receipt_seed(raw).hex(),
+            "x25519_secret_key": keys.x25519_secret.hex(),
+            "x25519_public_key": keys.x25519_public.hex(),
+            "ed25519_secret_key": keys.ed25519_secret.hex(),
+            "ed25519_public_key": keys.ed25519_public.hex(),
+            "mailbox_id": keys.mailbox_id,
+        }
+
+    def parse_case(name: str, text: str, error: str | None = None) -> dict:
+        if error is None:
+            return {"name": name, "text": text, "bytes": rc.parse_receipt(text).hex(), "error": None}
+        try:
+            rc.parse_receipt(text)
+        except EnvelopeError as exc:
+            assert exc.code == error, (name, exc.code)
+            return {"name": name, "text": text, "bytes": None, "error": error}
+        raise AssertionError(f"{name}: {text!r} parsed")
+
+    return {
+        "parameters": {
+            "receipt_bytes": rc.RECEIPT_BYTES,
+            "salt_input": "tipline receipt v1",
+            "salt": rc.SALT.hex(),
+            "algorithm": "argon2id13",
+            "opslimit": rc.OPSLIMIT,
+            "memlimit": rc.MEMLIMIT,
+            "seed_size": 32,
+            "kdf_context": rc.KDF_CONTEXT.decode(),
+            "subkeys": {"x25519": rc.SUBKEY_X25519, "ed25519": rc.SUBKEY_ED25519, "mailbox": rc.SUBKEY_MAILBOX},
+        },
+        "receipts": [derived(name, raw) for name, raw in receipts],
+        "parse": [
+            parse_case("canonical", example),
+            parse_case("lowercase", example.lower()),
+            parse_case("no-separators", example.replace(" ", "")),
+            parse_case("dashes", example.replace(" ", "-")),
+            parse_case("look-alikes", "i0l1 o1Lo 4hcw 9zta"),
+            parse_case("loose-separators", " 7k3m\tQX2P\u00a09ZTA \u2013 4HCW\n"),
+            parse_case("empty", "", "receipt_bad_length"),
+            parse_case("one-short", example[:-1], "receipt_bad_length"),
+            parse_case("one-long", example + "0", "receipt_bad_length"),
+            parse_case("letter-u", example[:-1] + "U", "receipt_bad_character"),
+            parse_case("dots", example.replace(" ", "."), "receipt_bad_character"),
+            parse_case("dotless-i", example[:-1] + "\u0131", "receipt_bad_character"),
+            parse_case("bad-character-and-length", "7K3M QX2P 9ZTA 4H*", "receipt_bad_character"),
+        ],
+    }
+
+
 def build() -> dict[str, str]:
     valid, envs = envelope_vectors()
     files = {
@@ -354,6 +420,8 @@ def build() -> dict[str, str]:
         },
         "key-bundle-v1.json": {"description": "Key bundle verification vectors.", **bundle_vectors()},
         "manifest-v1.json": {"description": "Report manifest binding vectors.", **manifest_vectors()},
+        "receipt-v1.json": {"description": "Receipt text and the keys and mailbox id derived from it; see "
+                                           "docs/envelope.md section 14. Test receipts only.", **receipt_vectors()},
     }
     return {name: json.dumps(obj, indent=1, ensure_ascii=False) + "\n" for name, obj in files.items()}
 
