@@ -130,10 +130,6 @@ def page(context):
     return page
 
 
-def wait_for_key(page) -> None:
-    """The app has fetched and verified the key bundle (the form's send button is usable)."""
-    page.wait_for_function("() => !document.querySelector('[data-key-status]')", timeout=30_000)
-
 
 def desk_decrypt(srv: AppServer) -> dict[str, dict]:
     """Log in with the desk, sync and decrypt everything: {case_id: verification}."""

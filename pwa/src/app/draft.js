@@ -5,7 +5,7 @@
 import { openOutbox } from "../outbox/db.js";
 import { deleteItemData, draftLockName, forgetCase, putCase, queueCase, STATES } from "../outbox/store.js";
 import { policeKey } from "./police-key.js";
-import { callWorker } from "./worker-client.js";
+import { callOnce, callWorker } from "./worker-client.js";
 
 const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
   b.toString(16).padStart(2, "0")).join("");
@@ -18,7 +18,7 @@ export class Draft {
     this.attachments = [];
     this.nextPart = 1;
     this.release = null;
-    this.receipt = callWorker("new-receipt"); // Argon2id takes a moment: start now
+    this.receipt = callOnce("new-receipt"); // Argon2id takes a moment: start now
     this.receipt.catch(() => {}); // failures surface at send time
   }
 

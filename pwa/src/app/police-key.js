@@ -17,6 +17,7 @@ export function onPoliceKey(fn) {
 
 function publish(next) {
   state = next;
+  document.documentElement.dataset.policeKey = next.status; // visible state, for styling and tests
   for (const fn of listeners) fn(state);
   return state;
 }

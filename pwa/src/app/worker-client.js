@@ -35,6 +35,28 @@ export function callWorker(op, payload = {}, { onProgress } = {}) {
   });
 }
 
+/**
+ * Run one call in a worker of its own, ended afterwards. For the receipt: Argon2id grows
+ * libsodium's memory to about 70 MB, which WebAssembly never gives back; a throwaway worker
+ * returns it to the phone at once.
+ */
+export function callOnce(op, payload = {}) {
+  const once = new Worker(__TIPLINE_WORKER_URL__, { type: "module", name: "tipline-once" });
+  return new Promise((resolve, reject) => {
+    once.onmessage = ({ data }) => {
+      if (data.type === "progress") return;
+      once.terminate();
+      if (data.type === "result") resolve(data.value);
+      else reject(Object.assign(new Error(data.message), { code: data.code }));
+    };
+    once.onerror = (event) => {
+      once.terminate();
+      reject(new Error(event.message || "worker failed"));
+    };
+    once.postMessage({ id: 0, op, ...payload });
+  });
+}
+
 export function warmUp() {
   if (!worker) start();
 }
