@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import sync_playwright
 
+from tests.browser.helpers import EXIF_MARKERS, FORM_CANARIES, scan_requests
+from tests.media.fixtures import MediaFactory
 from tests.support.desk import desk, server_cli
 from tests.support.gunicorn import GunicornServer
 from tests.support.pg import free_port
@@ -99,6 +101,16 @@ def app_server(tmp_path, desk_keys, pwa_build):
     srv = make_app_server(tmp_path, desk_keys, pwa_build).start()
     yield srv
     srv.stop()
+    # Whatever the test did, no request the server received held a canary typed into the form
+    # or metadata of a photo or video in the clear.
+    needles = [v.encode() for v in FORM_CANARIES.values()] + EXIF_MARKERS
+    assert scan_requests(srv.requests(), needles) == [], "plaintext reached the server"
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory) -> MediaFactory:
+    """Camera-style photos and videos, each made once per session."""
+    return MediaFactory(tmp_path_factory.mktemp("media"))
 
 
 @pytest.fixture(scope="session")
@@ -128,7 +140,6 @@ def page(context):
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.js_errors = errors
     return page
-
 
 
 def desk_decrypt(srv: AppServer) -> dict[str, dict]:

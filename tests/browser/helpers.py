@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
+from tests.media.fixtures import CANARIES, LAT, LON, MediaFactory, exiftool_write, ffmpeg
 from tests.support import media
 
 # Typed into the form: none of these may ever reach the server in the clear.
@@ -17,7 +19,30 @@ FORM_CANARIES = {
     "people.0.height": "environ 1,80 m",
     "details": "CANARY-DETAILS échanges rapides près du hall B",
 }
-EXIF_MARKERS = [*media.MARKERS, b"CANARY-MAKE", b"CANARY-MODEL", b"CANARY-COMMENT"]
+EXIF_MARKERS = [*media.MARKERS, *(c.encode() for c in CANARIES.values())]
+
+
+# --- files a phone would hold (made by tests/media/fixtures.py, with camera-style metadata) ------
+def camera_jpeg(factory: MediaFactory, path: Path) -> Path:
+    """A phone photo: Exif with GPS, make, model, serial, thumbnail; XMP; IPTC; a comment."""
+    return Path(shutil.copyfile(factory.camera_jpeg(), path))
+
+
+def png_with_text(factory: MediaFactory, path: Path) -> Path:
+    """A screenshot-style PNG with tEXt, iTXt, zTXt, tIME and eXIf chunks."""
+    return Path(shutil.copyfile(factory.png(), path))
+
+
+def camera_video(path: Path, megabytes: int) -> Path:
+    """An iPhone-style QuickTime movie of about ``megabytes`` MB (raw frames, so it is quick to make
+    and big), with Apple keys for position, make, model and software."""
+    frame = 640 * 480 * 2
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=640x480:rate=25", "-frames:v", str(megabytes * 1_000_000 // frame + 1),
+           "-c:v", "rawvideo", "-pix_fmt", "uyvy422", "-metadata", "creation_time=2024-05-01T10:00:00Z",
+           "-f", "mov", path)
+    exiftool_write(path, f"-Keys:GPSCoordinates={LAT}, {LON}, 35", f"-Keys:Make={CANARIES['make']}",
+                   f"-Keys:Model={CANARIES['model']}", f"-Keys:Software={CANARIES['software']}")
+    return path
 
 
 def open_app(page: Page, url: str, path: str = "") -> None:

@@ -1,0 +1,161 @@
+"""The app as an installable, accessible, offline-first shell that trusts only the pinned key."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import make_app_server
+from tests.browser.helpers import fill_report, open_app, scan_requests, wait_for_key
+from tests.support.desk import desk
+
+REPO = Path(__file__).resolve().parents[2]
+AXE = (REPO / "pwa" / "node_modules" / "axe-core" / "axe.min.js").read_text()
+SCREENS = ["", "signaler", "questions", "anonymat", "envois"]
+
+
+def axe_violations(page) -> list[dict]:
+    """Serious and critical axe-core violations (WCAG 2.0, 2.1, 2.2 A and AA) on the current screen."""
+    page.evaluate(AXE)  # through the DevTools protocol: the app's CSP stays as it is
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag',
+        values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})""")
+    return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def test_installable_and_opens_offline_after_one_visit(app_server, page):
+    open_app(page, app_server.url)
+    wait_for_key(page)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+    cdp = page.context.new_cdp_session(page)
+    errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
+    assert [e["errorId"] for e in errors if e["errorId"] != "in-incognito"] == [], errors
+    manifest = cdp.send("Page.getAppManifest")
+    assert manifest["errors"] == []
+    app_server.stop()
+    page.reload()
+    expect(page.locator("h1")).to_have_text("Signaler un trafic de stupéfiants")
+    page.goto(f"{app_server.url}/#/questions")
+    expect(page.locator("h1")).to_have_text("Questions fréquentes")
+    assert page.js_errors == []
+
+
+def test_no_request_leaves_for_another_origin(app_server, page):
+    others = []
+    page.context.on("request", lambda r: others.append(r.url) if not r.url.startswith(app_server.url) else None)
+    for screen in SCREENS:
+        open_app(page, app_server.url, screen)
+    wait_for_key(page)
+    assert others == []
+
+
+def test_every_screen_passes_axe_at_320_px_and_fits(app_server, page):
+    page.set_viewport_size({"width": 320, "height": 640})
+    for screen in SCREENS:
+        open_app(page, app_server.url, screen)
+        wait_for_key(page)
+        assert axe_violations(page) == [], screen
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, f"{screen} scrolls sideways at 320 px"
+    # the form with the coach's flags showing, and the contact fields open
+    open_app(page, app_server.url, "signaler")
+    page.locator('[name="details"]').fill("ça sent le trafic, des groupes suspects")
+    page.locator('[name="contact.wanted"]').check()
+    page.locator("[data-coach] summary").click()
+    expect(page.locator("[data-flag]").first).to_be_visible()
+    assert axe_violations(page) == []
+    # the receipt screen
+    fill_report(page)
+    page.get_by_role("button", name="Chiffrer et envoyer").click()
+    expect(page.locator("[data-receipt]")).to_be_visible(timeout=60_000)
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+
+
+def test_touch_targets_are_large_enough(app_server, page):
+    open_app(page, app_server.url, "signaler")
+    # A checkbox's target is its row: the box and its associated label (clicking either toggles it).
+    small = page.evaluate("""() => [...document.querySelectorAll('button, a, input, select, textarea')]
+        .filter(e => e.offsetParent !== null && !e.closest('p, li, dd'))
+        .map(e => {
+            const box = e.type === 'checkbox' && e.labels.length ? e.closest('.check') : e;
+            return [e.outerHTML.slice(0, 60), box.getBoundingClientRect().height];
+        })
+        .filter(([, h]) => h < 44)""")
+    assert small == []
+    checks = page.locator('input[type="checkbox"]')
+    assert checks.count() >= 4
+    page.locator('label[for]', has_text="Des enfants").click()
+    assert page.locator('[name="risks.children"]').is_checked()
+
+
+def test_a_bundle_signed_by_another_root_is_refused(tmp_path, desk_keys, pwa_build, page):
+    """The server serves a bundle whose signature does not chain to the root the app pins."""
+    rogue = tmp_path / "rogue"
+    desk(rogue, "keygen", "--root", "--kdf", "interactive")
+    desk(rogue, "keygen", "--kdf", "interactive")
+    srv = make_app_server(tmp_path / "srv", desk_keys, pwa_build, keys_dir=None)
+    keys = srv.root / "keys"
+    desk(rogue, "sign-bundle", "--origin", srv.url, "--out", str(keys / "bundle.json"),
+         "--root-out", str(keys / "root-key.json"))
+    srv.start()
+    try:
+        open_app(page, srv.url, "signaler")
+        expect(page.locator('[data-key-status="invalid"]')).to_be_visible(timeout=60_000)
+        expect(page.get_by_role("button", name="Chiffrer et envoyer")).to_be_disabled()
+        expect(page.get_by_role("button", name="Choisir dans la galerie")).to_be_disabled()
+        fill_report(page)
+        assert scan_requests(srv.requests(), [b"PUT /api/v1/cases"]) == []
+        assert page.evaluate("""async () => {
+            const dbs = await indexedDB.databases();
+            if (!dbs.some(d => d.name === 'tipline-outbox')) return 0;
+            const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+            return await new Promise(r => { const q = db.transaction('items').objectStore('items').count(); q.onsuccess = () => r(q.result); });
+        }""") == 0
+    finally:
+        srv.stop()
+
+
+def test_quick_exit_leaves_and_takes_the_app_out_of_history(app_server, page):
+    page.context.route("https://www.google.fr/**", lambda route: route.fulfill(body="<title>Google</title>",
+                                                                             content_type="text/html"))
+    open_app(page, app_server.url)
+    entries = page.evaluate("history.length")  # Playwright's first about:blank counts as one
+    page.get_by_role("button", name="Signaler un trafic").click()
+    page.locator('[name="place.text"]').fill("quelque chose de sensible")
+    page.get_by_role("button", name="Quitter rapidement").click()
+    page.wait_for_url("https://www.google.fr/**")
+    assert page.evaluate("history.length") == entries  # the app's page was replaced, not stacked
+    page.go_back()
+    assert not page.url.startswith(app_server.url)  # Back does not lead into the app
+
+
+def test_english_through_the_message_catalog(app_server, page):
+    open_app(page, app_server.url)
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("h1")).to_have_text("Report drug trafficking")
+    expect(page.locator(".emergency__call")).to_have_text("Call 17")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.reload()
+    expect(page.locator("h1")).to_have_text("Report drug trafficking")
+
+
+@pytest.mark.parametrize("name, content, status", [
+    ("scan.pdf", b"%PDF-1.4\n" + b"x" * 2000, "unsupported"),
+])
+def test_a_file_that_cannot_be_cleaned_is_never_sent_silently(app_server, page, tmp_path, name, content, status):
+    path = tmp_path / name
+    path.write_bytes(content)
+    open_app(page, app_server.url, "signaler")
+    wait_for_key(page)
+    page.locator('[data-input="gallery"]').set_input_files(str(path))
+    expect(page.locator(f'.file [data-status="{status}"]')).to_be_visible(timeout=60_000)
+    expect(page.get_by_role("button", name="Chiffrer et envoyer")).to_be_enabled()
+    page.get_by_role("button", name="Ne pas l'envoyer").click()
+    expect(page.locator(".file")).to_have_count(0)
+    page.locator('[data-input="gallery"]').set_input_files(str(path))
+    page.get_by_role("button", name="L'envoyer quand même").click()
+    expect(page.locator('.file [data-status="sealed"]')).to_be_visible(timeout=60_000)
+    assert json.dumps(page.js_errors) == "[]"
