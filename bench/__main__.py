@@ -4,6 +4,7 @@
     scripts/bench --quick         a smoke run, well under a minute
     scripts/bench --only envelope --size-mib 512 --decrypt-gib 2
     scripts/bench --only ingest --reports 1000 --clients 16
+    scripts/bench browser         the citizen app in headless Chromium (= --only browser)
 
 Explicit sizes win over --quick's. Everything is written under one temp dir (removed at the
 end); the results go to bench/out/results.json.
@@ -21,12 +22,15 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import envelope_bench, ingest_bench, report
+from . import browser_bench, envelope_bench, ingest_bench, report
 from .common import REPO, GiB, MiB, machine_facts
 
-FULL = {"size_mib": 256, "decrypt_gib": 1.0, "reports": 500, "rounds": 3, "upload_rounds": 3, "report_rounds": 2}
-QUICK = {"size_mib": 32, "decrypt_gib": 0.125, "reports": 100, "rounds": 1, "upload_rounds": 1, "report_rounds": 1}
-BENCHMARKS = ("envelope", "ingest")
+FULL = {"size_mib": 256, "decrypt_gib": 1.0, "reports": 500, "rounds": 3, "upload_rounds": 3, "report_rounds": 2,
+        "browser_mib": 200, "browser_heap_mib": "50,200", "browser_rounds": 2, "send_rounds": 3}
+QUICK = {"size_mib": 32, "decrypt_gib": 0.125, "reports": 100, "rounds": 1, "upload_rounds": 1, "report_rounds": 1,
+         "browser_mib": 16, "browser_heap_mib": "8,16", "browser_rounds": 1, "send_rounds": 1}
+BENCHMARKS = ("envelope", "ingest", "browser")
+DEFAULT_BENCHMARKS = ("envelope", "ingest")  # the browser benchmark runs when asked for
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -56,23 +60,46 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
                      help="PostgreSQL instead of SQLite (a throwaway server from tests/support/pg.py, fsync off)")
     srv.add_argument("--server-deadline", type=float, default=1800,
                      help="the benchmark server stops itself after this many seconds whatever happens (default 1800)")
+    web = p.add_argument_group("browser (scripts/bench browser; headless Debian Chromium)")
+    web.add_argument("--browser-mib", type=int, help="file encrypted in the browser (MiB; "
+                     f"{FULL['browser_mib']} / {QUICK['browser_mib']})")
+    web.add_argument("--browser-heap-mib", help="file sizes of the heap runs, comma-separated (MiB; "
+                     f"{FULL['browser_heap_mib']} / {QUICK['browser_heap_mib']})")
+    web.add_argument("--browser-rounds", type=int, help="encryption rounds, best kept "
+                     f"({FULL['browser_rounds']} / {QUICK['browser_rounds']})")
+    web.add_argument("--send-rounds", type=int, help=f"send-path rounds ({FULL['send_rounds']} / "
+                     f"{QUICK['send_rounds']})")
+    web.add_argument("--photos", type=int, default=5, help="photos in the report (default 5)")
+    web.add_argument("--photo-mb", type=float, default=4.0, help="size of each photo (MB; default 4)")
+    web.add_argument("--no-real-app", action="store_true",
+                     help="skip the send path through the real app (server + UI); the worker-level one still runs")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "results.json", help="JSON results file")
     out.add_argument("--tmpdir", type=Path, help="where the temp dir goes (default: the system's)")
+    if argv and argv[0] in BENCHMARKS:  # scripts/bench browser  ==  scripts/bench --only browser
+        argv = ["--only", argv[0], *argv[1:]]
     args = p.parse_args(argv)
     profile = QUICK if args.quick else FULL
     for key, value in profile.items():
         if getattr(args, key) is None:
             setattr(args, key, value)
     for name in ("size_mib", "reports", "rounds", "upload_rounds", "report_rounds", "chunk_mib", "clients", "workers",
-                 "threads"):
+                 "threads", "browser_mib", "browser_rounds", "send_rounds", "photos"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.decrypt_gib <= 0:
         p.error("--decrypt-gib must be positive")
     if args.chunk_mib > 8:
         p.error("--chunk-mib is at most 8 (the server's default TIPLINE_MAX_CHUNK_BYTES)")
-    args.only = args.only or list(BENCHMARKS)
+    try:
+        args.browser_heap_mib = [int(x) for x in str(args.browser_heap_mib).split(",") if x.strip()]
+    except ValueError:
+        p.error("--browser-heap-mib takes sizes in MiB separated by commas, e.g. 50,200")
+    if not args.browser_heap_mib or min(args.browser_heap_mib) < 1:
+        p.error("--browser-heap-mib needs sizes of at least 1 MiB")
+    if args.photo_mb <= 0:
+        p.error("--photo-mb must be positive")
+    args.only = args.only or list(DEFAULT_BENCHMARKS)
     return args
 
 
@@ -109,6 +136,11 @@ def main(argv: list[str] | None = None) -> int:
                 report_count=args.reports, clients=args.clients, report_rounds=args.report_rounds,
                 workers=args.workers, threads=args.threads, postgres=args.postgres,
                 deadline_s=args.server_deadline, log=log)
+        if "browser" in args.only:
+            results["browser"] = browser_bench.run(
+                tmp, size_mib=args.browser_mib, heap_sizes_mib=args.browser_heap_mib, rounds=args.browser_rounds,
+                photos=args.photos, photo_mb=args.photo_mb, send_rounds=args.send_rounds,
+                real_app=not args.no_real_app, log=log)
     results["duration_s"] = round(time.perf_counter() - started, 1)
     results["summary"] = report.summary_rows(results)
     report.write_json(args.out, results)

@@ -39,7 +39,8 @@ async function render(screen, params) {
     nodes = [h("h1", { text: t("errors.generic", { error: error.message }) })];
   }
   if (last.screen !== screen) return; // another navigation happened meanwhile
-  main.replaceChildren(topbar({ rerender }), ...nodes);
+  // screens may leave optional parts out as null (DOM's replaceChildren would print "null")
+  main.replaceChildren(topbar({ rerender }), ...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} · ${t("nav.home")}` : t("nav.home");
   if (!firstRender && heading) {

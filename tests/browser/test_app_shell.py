@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -24,6 +25,14 @@ def axe_violations(page) -> list[dict]:
         values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})""")
     return [{"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def assert_no_raw_text(page) -> None:
+    """No "null", "undefined", unfilled {placeholder} or untranslated catalog key on screen."""
+    text = page.inner_text("main")
+    raw = re.findall(r"\bnull\b|\bundefined\b|\{\w+\}|\b(?:coach|report|home|media|file|sent|outbox|errors|nav|key)"
+                     r"\.[a-z_]+\b", text)
+    assert raw == [], raw
 
 
 def test_installable_and_opens_offline_after_one_visit(app_server, page):
@@ -59,6 +68,7 @@ def test_every_screen_passes_axe_at_320_px_and_fits(app_server, page):
         wait_for_key(page)
         assert axe_violations(page) == [], screen
         assert page.evaluate("document.documentElement.scrollWidth") <= 320, f"{screen} scrolls sideways at 320 px"
+        assert_no_raw_text(page)
     # the form with the coach's flags showing, and the contact fields open
     open_app(page, app_server.url, "signaler")
     page.locator('[name="details"]').fill("ça sent le trafic, des groupes suspects")
@@ -66,6 +76,7 @@ def test_every_screen_passes_axe_at_320_px_and_fits(app_server, page):
     page.locator("[data-coach] summary").click()
     expect(page.locator("[data-flag]").first).to_be_visible()
     assert axe_violations(page) == []
+    assert_no_raw_text(page)
     # the receipt screen
     fill_report(page)
     page.get_by_role("button", name="Chiffrer et envoyer").click()
