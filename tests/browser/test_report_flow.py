@@ -5,6 +5,7 @@ and through a server crash in the middle of a video upload."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import time
 
@@ -91,8 +92,14 @@ def test_offline_report_is_delivered_when_the_server_returns(app_server, page):
     fill_report(page)
     case_id = send(page)
     expect(page.locator('[data-case-state="waiting"]')).to_be_visible(timeout=30_000)
+    page.get_by_role("link", name="Retour à l'accueil").click()
+    page.get_by_role("link", name=re.compile("Mes envois")).click()
+    expect(page.locator(f'[data-case="{case_id}"][data-state="waiting"]')).to_be_visible()
     app_server.start()
-    wait_delivered(page, timeout_ms=180_000)  # by the backoff timer alone: nobody touches the page
+    # by the backoff timer alone (nobody touches the page), and the list follows live
+    expect(page.locator(f'[data-case="{case_id}"][data-state="delivered"]')).to_be_visible(timeout=180_000)
+    page.goto(f"{app_server.url}/#/envoi/{case_id}")
+    wait_delivered(page)
     assert [i["kind"] for i in report_items(app_server, case_id)] == ["report"]
     assert page.js_errors == []
 
