@@ -14,7 +14,10 @@ self.addEventListener("install", (event) => {
   // A new version installs in the background and waits: the page offers the update, it is
   // never forced in the middle of a report.
   event.waitUntil(
-    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) => new Request(url, { cache: "reload" })))),
+    // Hashed assets never change under their name: the HTTP cache may serve them (the page has
+    // just loaded most of them). Unhashed files (index.html, manifest, icons) are fetched afresh.
+    caches.open(CACHE).then((cache) => cache.addAll(PRECACHE.map((url) =>
+      new Request(url, { cache: url.startsWith("/assets/") ? "default" : "reload" })))),
   );
 });
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import make_app_server
-from tests.browser.helpers import fill_report, open_app, scan_requests, wait_for_key
+from tests.browser.conftest import desk_decrypt, make_app_server
+from tests.browser.helpers import fill_report, open_app, scan_requests, send, wait_delivered, wait_for_key
 from tests.support.desk import desk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -153,10 +153,11 @@ def test_english_through_the_message_catalog(app_server, page):
     expect(page.locator("h1")).to_have_text("Report drug trafficking")
 
 
-@pytest.mark.parametrize("name, content, status", [
-    ("scan.pdf", b"%PDF-1.4\n" + b"x" * 2000, "unsupported"),
+@pytest.mark.parametrize("name, content, status, media_type", [
+    ("scan.bin", b"%PDF-1.4\n" + b"x" * 2000, "unsupported", "application/pdf"),
 ])
-def test_a_file_that_cannot_be_cleaned_is_never_sent_silently(app_server, page, tmp_path, name, content, status):
+def test_a_file_that_cannot_be_cleaned_is_never_sent_silently(app_server, page, tmp_path, name, content, status,
+                                                               media_type):
     path = tmp_path / name
     path.write_bytes(content)
     open_app(page, app_server.url, "signaler")
@@ -169,4 +170,12 @@ def test_a_file_that_cannot_be_cleaned_is_never_sent_silently(app_server, page, 
     page.locator('[data-input="gallery"]').set_input_files(str(path))
     page.get_by_role("button", name="L'envoyer quand même").click()
     expect(page.locator('.file [data-status="sealed"]')).to_be_visible(timeout=60_000)
+    case_id = send(page)
+    wait_delivered(page)
     assert json.dumps(page.js_errors) == "[]"
+    verdicts = desk_decrypt(app_server)
+    assert verdicts[case_id]["verdict"] == "VERIFIED"
+    report = json.loads((app_server.desk_home / "cases" / case_id / "report.json").read_text())
+    # the operator is told the file was sent as it was, with the type read from its bytes
+    assert report["attachments"][0]["media_type"] == media_type
+    assert report["attachments"][0]["cleaned"] is False

@@ -11,6 +11,8 @@ import { deriveReceiptKeys, formatReceipt, newReceipt } from "../crypto/receipt.
 import { sealStream } from "../crypto/seal.js";
 import { readySodium, sodium } from "../crypto/sodium.js";
 import { bytesSource } from "../crypto/source.js";
+import { SNIFF_BYTES, sniff } from "../media/sniff.js";
+import { readSequential } from "../media/source.js";
 import { stripMetadata } from "../media/strip.js";
 import { STATES } from "../outbox/store.js";
 import { OutboxWriter } from "../outbox/writer.js";
@@ -35,7 +37,7 @@ function manifestName(name, part) {
 
 /** A picked file read as it is (only when the citizen chose to send an uncleanable file). */
 function blobSource(blob) {
-  return { size: blob.size, read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()) };
+  return { size: blob.size, read: (offset, length) => readSequential(blob, offset, length) };
 }
 
 async function enoughSpace(bytes) {
@@ -95,7 +97,10 @@ const ops = {
     let removed = [];
     let kept = [];
     if (force) {
+      // Sent as it is, at the citizen's request: the type comes from the bytes (the picker's
+      // guess can be wrong or empty), and the manifest says it was not cleaned.
       source = blobSource(file);
+      mediaType = sniff(new Uint8Array(await file.slice(0, SNIFF_BYTES).arrayBuffer())).mediaType;
     } else {
       const stripped = await stripMetadata(file, { name: file.name, type: file.type });
       if (stripped.status !== "cleaned") return { status: stripped.status, reason: stripped.reason };
@@ -113,7 +118,8 @@ const ops = {
           progress({ phase: "encrypting", done, total: source.size });
         }
       });
-      const entry = { ...attachmentEntry(result, { name: manifestName(file.name, part), mediaType }), removed };
+      const entry = { ...attachmentEntry(result, { name: manifestName(file.name, part), mediaType }), removed,
+        ...(force ? { cleaned: false } : {}) };
       return { status: "sealed", removed, kept, entry };
     } catch (error) {
       await writer.abort();

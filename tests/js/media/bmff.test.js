@@ -173,7 +173,8 @@ describe("a 5 GiB video", () => {
     expect(blob.reads).toEqual([[2 ** 32, 2 ** 32 + (1 << 20)]]);
     blob.reads.length = 0;
     expect([...(await result.source.read(samples[0] - 2, 104))]).toEqual(new Array(104).fill(0));
-    expect(blob.reads).toEqual([[samples[0] - 2, samples[0]], [samples[0] + 100, samples[0] + 102]]);
+    // one read-ahead window (clamped at the end of the file) serves both pieces around the sample
+    expect(blob.reads).toEqual([[samples[0] - 2, SIZE]]);
     const head = await result.source.read(0, mdatAt + 16);
     expect(contains(head, "+48.8566")).toBe(false);
     expect(head.subarray(mdatAt)).toEqual(mdatHeader);
