@@ -134,6 +134,9 @@ def test_quick_exit_leaves_and_takes_the_app_out_of_history(app_server, page):
                                                                              content_type="text/html"))
     open_app(page, app_server.url)
     entries = page.evaluate("history.length")  # Playwright's first about:blank counts as one
+    page.get_by_role("link", name="Questions fréquentes").first.click()  # links and buttons alike
+    expect(page.locator("h1")).to_have_text("Questions fréquentes")
+    page.get_by_role("link", name="Signalement anonyme").click()
     page.get_by_role("button", name="Signaler un trafic").click()
     page.locator('[name="place.text"]').fill("quelque chose de sensible")
     page.get_by_role("button", name="Quitter rapidement").click()

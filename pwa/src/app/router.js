@@ -35,8 +35,19 @@ function onChange() {
   render(routes[0].screen, {});
 }
 
+// In-app links are plain <a href="#/…"> (keyboard and screen readers know them); a click on one
+// would push a history entry, so it becomes a replace too.
+function onLinkClick(event) {
+  if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  const link = event.target.closest?.('a[href^="#/"]');
+  if (!link) return;
+  event.preventDefault();
+  go(link.getAttribute("href").slice(2));
+}
+
 export function startRouter(renderScreen) {
   render = renderScreen;
   window.addEventListener("hashchange", onChange);
+  document.addEventListener("click", onLinkClick);
   onChange();
 }
