@@ -14,9 +14,10 @@ from marshmallow import Schema
 
 from .errors import ApiError
 
-# 1 MiB reads: 64 KiB cost a quarter of the upload throughput in syscalls (docs/benchmarks.md);
-# memory stays bounded at one block per request.
-READ_BLOCK = 1024 * 1024
+# 64 KiB reads. 1 MiB reads would upload about a quarter faster over loopback (docs/benchmarks.md),
+# far above any phone's bandwidth, but a read blocks until its block is full, so a slow phone's
+# partial chunk would sit in memory instead of on disk, and per-request memory would grow 16-fold.
+READ_BLOCK = 64 * 1024
 _DIGEST = re.compile(r"(?:^|,)\s*sha-256\s*=\s*:([A-Za-z0-9+/=]+):\s*(?:,|$)")
 
 

@@ -1,7 +1,18 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
-HEX32 = validate.Regexp(r"^[0-9a-f]{32}\Z", error="must be 32 lowercase hex digits")
-HEX64 = validate.Regexp(r"^[0-9a-f]{64}\Z", error="must be 64 lowercase hex digits")
+
+class FullMatch(validate.Regexp):
+    """A Regexp whose ``$`` also refuses a trailing newline, as Python's ``$`` alone does not.
+    The pattern itself stays plain ``^...$`` so OpenAPI (ECMA-262 regexes) reads it right."""
+
+    def __call__(self, value):
+        if isinstance(value, str) and value.endswith("\n"):
+            raise ValidationError(self._format_error(value))
+        return super().__call__(value)
+
+
+HEX32 = FullMatch(r"^[0-9a-f]{32}$", error="must be 32 lowercase hex digits")
+HEX64 = FullMatch(r"^[0-9a-f]{64}$", error="must be 64 lowercase hex digits")
 KINDS = ("report", "attachment", "message", "reply")
 
 
