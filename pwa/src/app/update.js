@@ -27,6 +27,7 @@ function render() {
 }
 
 function apply() {
+  if (busy()) return render(); // a report started meanwhile: it must not be lost to a reload
   navigator.serviceWorker.addEventListener("controllerchange", () => location.reload(), { once: true });
   waiting.postMessage({ type: "skip-waiting" });
 }

@@ -14,6 +14,7 @@ import { policeKey } from "../police-key.js";
 import { buildReport, readForm } from "../report-data.js";
 import { go } from "../router.js";
 import { sentReceipts } from "../session.js";
+import { refreshUpdateBanner } from "../update.js";
 
 let view = null; // the form survives a visit to the FAQ; it is dropped once sent
 
@@ -160,12 +161,18 @@ async function createView() {
     clearTimeout(timer);
     timer = setTimeout(() => {
       const current = readForm(form, { position });
-      state.dirty = true;
       coach.render(assessReport(current, { attachmentsCount: draft.attachments.filter((a) =>
         a.status === "sealed").length }));
       refresh();
     }, 250);
   }
+  const touched = () => {
+    if (state.dirty) return;
+    state.dirty = true;
+    refreshUpdateBanner(); // from now on an update waits until the report is sent
+  };
+  form.addEventListener("input", touched);
+  form.addEventListener("change", touched);
   form.addEventListener("input", update);
   form.addEventListener("change", update);
 
