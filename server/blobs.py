@@ -40,6 +40,21 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _make_dirs(path: Path) -> None:
+    """mkdir -p whose new directories survive a power cut: each new entry's parent is fsynced
+    (a renamed file is only durable if the directory holding it is reachable after a crash)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        try:
+            directory.mkdir()
+        except FileExistsError:
+            continue  # another worker made it meanwhile
+        _fsync_dir(directory.parent)
+
+
 class BlobStore:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -65,7 +80,7 @@ class BlobStore:
     def spool(self, pieces: Iterable[bytes], *, directory: Path | None = None) -> Spooled:
         """Write pieces to a temp file (fsynced), hashing as we go; the caller commits or discards."""
         directory = directory or self.tmp_dir
-        directory.mkdir(parents=True, exist_ok=True)
+        _make_dirs(directory)
         fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-")
         digest = hashlib.sha256()
         size = 0
@@ -83,7 +98,7 @@ class BlobStore:
         return Spooled(Path(name), size, digest.hexdigest())
 
     def commit(self, spooled: Spooled, final: Path) -> None:
-        final.parent.mkdir(parents=True, exist_ok=True)
+        _make_dirs(final.parent)
         os.replace(spooled.path, final)
         _fsync_dir(final.parent)
 
