@@ -4,6 +4,7 @@
 import * as openpgp from "openpgp";
 import { Kind } from "../../pwa/src/crypto/constants.js";
 import { sealStream } from "../../pwa/src/crypto/seal.js";
+import { readSequential } from "../../pwa/src/media/source.js";
 import { readySodium, sodium } from "../../pwa/src/crypto/sodium.js";
 import { OutboxWriter } from "../../pwa/src/outbox/writer.js";
 import { openOutbox } from "../../pwa/src/outbox/db.js";
@@ -20,9 +21,10 @@ function randomPiece() {
   return out;
 }
 
-/** As the app's crypto worker reads a picked file (pwa/src/worker/crypto-worker.js blobSource). */
+/** As the app's crypto worker reads a picked file (pwa/src/worker/crypto-worker.js blobSource):
+ * 64 KiB reads served from a 1 MiB read-ahead window (media/source.js readSequential). */
 function blobSource(b) {
-  return { size: b.size, read: async (offset, length) => new Uint8Array(await b.slice(offset, offset + length).arrayBuffer()) };
+  return { size: b.size, read: (offset, length) => readSequential(b, offset, length) };
 }
 
 /** The same, but one Blob read per MiB (what the app could do): the 64 KiB reads are served from it. */

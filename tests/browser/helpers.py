@@ -73,6 +73,33 @@ def send(page: Page) -> str:
     return page.url.rsplit("/", 1)[1]
 
 
+def wait_for_service_worker(page: Page) -> None:
+    """The service worker controls the page: from now on the app opens with no network."""
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+
+
+def queue_offline(page: Page, srv) -> str:
+    """Visit once, lose the network (the server stops), then write and send a report: it waits,
+    encrypted, in the outbox. Returns its case id."""
+    open_app(page, srv.url)
+    wait_for_key(page)
+    wait_for_service_worker(page)
+    srv.stop()
+    open_app(page, srv.url, "signaler")
+    fill_report(page)
+    case_id = send(page)
+    expect(page.locator('[data-case-state="waiting"]')).to_be_visible(timeout=30_000)
+    return case_id
+
+
+def report_items(srv, case_id: str) -> list[str]:
+    """The kinds of the items the server holds for a case (the citizen API's own view)."""
+    import requests
+
+    answer = requests.get(f"{srv.url}/api/v1/cases/{case_id}", timeout=10)
+    return [i["kind"] for i in answer.json().get("items", [])] if answer.ok else []
+
+
 def case_state(page: Page) -> str:
     return page.locator("[data-case-state]").get_attribute("data-case-state")
 

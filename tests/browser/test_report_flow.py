@@ -18,6 +18,8 @@ from tests.browser.helpers import (
     attach,
     fill_report,
     open_app,
+    queue_offline,
+    report_items,
     scan_requests,
     send,
     wait_delivered,
@@ -36,12 +38,6 @@ def frames_md5(path) -> str:
     out = subprocess.run(["ffmpeg", "-v", "error", "-i", str(path), "-map", "0:v", "-f", "framemd5", "-"],
                          capture_output=True, text=True, check=True)
     return "\n".join(line for line in out.stdout.splitlines() if not line.startswith("#"))
-
-
-def report_items(srv, case_id: str) -> list[dict]:
-    import requests
-
-    return requests.get(f"{srv.url}/api/v1/cases/{case_id}", timeout=10).json()["items"]
 
 
 def test_online_report_with_photos_is_decrypted_intact_by_the_desk(app_server, page, media, tmp_path):
@@ -100,7 +96,7 @@ def test_offline_report_is_delivered_when_the_server_returns(app_server, page):
     expect(page.locator(f'[data-case="{case_id}"][data-state="delivered"]')).to_be_visible(timeout=180_000)
     page.goto(f"{app_server.url}/#/envoi/{case_id}")
     wait_delivered(page)
-    assert [i["kind"] for i in report_items(app_server, case_id)] == ["report"]
+    assert report_items(app_server, case_id) == ["report"]
     assert page.js_errors == []
 
 
@@ -114,14 +110,7 @@ def test_queued_report_survives_reload_and_browser_restart(app_server, playwrigh
         return ctx, ctx.pages[0] if ctx.pages else ctx.new_page()
 
     ctx, page = launch()
-    open_app(page, app_server.url)
-    wait_for_key(page)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
-    app_server.stop()
-    open_app(page, app_server.url, "signaler")
-    fill_report(page)
-    case_id = send(page)
-    expect(page.locator('[data-case-state="waiting"]')).to_be_visible(timeout=30_000)
+    case_id = queue_offline(page, app_server)
     page.reload()  # offline: the app comes from the service worker, the report from IndexedDB
     page.goto(f"{app_server.url}/#/envoi/{case_id}")
     expect(page.locator('[data-case-state="waiting"]')).to_be_visible(timeout=30_000)
@@ -134,7 +123,7 @@ def test_queued_report_survives_reload_and_browser_restart(app_server, playwrigh
     page.reload()
     time.sleep(2)  # give a duplicate every chance to appear
     items = report_items(app_server, case_id)
-    assert [i["kind"] for i in items] == ["report"]
+    assert items == ["report"]
     ctx.close()
 
 
@@ -152,7 +141,7 @@ def test_server_killed_mid_video_upload_then_resumed(app_server, page, tmp_path)
     app_server.start()
     wait_delivered(page, timeout_ms=240_000)
     items = report_items(app_server, case_id)
-    assert sorted(i["kind"] for i in items) == ["attachment", "report"]
+    assert sorted(items) == ["attachment", "report"]
     verdicts = desk_decrypt(app_server)
     assert verdicts[case_id]["verdict"] == "VERIFIED"
     video_out = app_server.desk_home / "cases" / case_id / verdicts[case_id]["attachments"][0]["saved_as"]

@@ -10,7 +10,7 @@ import time
 from playwright.sync_api import expect
 
 from tests.browser.conftest import make_app_server
-from tests.browser.helpers import fill_report, open_app, send, wait_for_key
+from tests.browser.helpers import open_app, queue_offline, report_items, wait_for_key, wait_for_service_worker
 
 VERSION = re.compile(r'self\.__TIPLINE_VERSION="([0-9a-f]+)"')
 
@@ -33,7 +33,7 @@ def test_update_is_offered_but_never_forced_while_writing(tmp_path, desk_keys, p
     try:
         open_app(page, srv.url, "signaler")
         wait_for_key(page)
-        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
+        wait_for_service_worker(page)
         page.locator('[name="place.text"]').fill("en cours d'écriture")
         new = deploy_new_version(dist)
         page.evaluate("navigator.serviceWorker.getRegistration().then(r => r.update())")
@@ -57,13 +57,7 @@ def test_update_is_offered_but_never_forced_while_writing(tmp_path, desk_keys, p
 
 def test_background_sync_delivers_with_no_page_open(app_server, context):
     page = context.new_page()
-    open_app(page, app_server.url)
-    wait_for_key(page)
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30_000)
-    app_server.stop()
-    open_app(page, app_server.url, "signaler")
-    fill_report(page)
-    case_id = send(page)
+    case_id = queue_offline(page, app_server)
     page.close()  # no page left: only the service worker can deliver now
     app_server.start()
 
@@ -77,10 +71,8 @@ def test_background_sync_delivers_with_no_page_open(app_server, context):
         watcher.wait_for_timeout(100)
     registration = next(r for r in registrations if r["scopeURL"].startswith(app_server.url))
 
-    import requests
-
     def items():
-        return [i["kind"] for i in requests.get(f"{app_server.url}/api/v1/cases/{case_id}", timeout=10).json().get("items", [])]
+        return report_items(app_server, case_id)
 
     cdp.send("ServiceWorker.dispatchSyncEvent", {"origin": app_server.url, "registrationId":
                                                  registration["registrationId"], "tag": "tipline-outbox",
