@@ -264,7 +264,9 @@ def decrypt(ctx: Ctx, case_ids, passphrase_file):
         results = [decrypt_case(ctx.ws, cid, identities, hook) for cid in case_ids]
     table = Table("case", "verdict", "report", "attachments", "messages", "problems")
     for r in results:
-        problems = "; ".join(f"{p.kind} {p.part}: {p.error_code}" for p in r.failures + r.missing)
+        problems = "; ".join([f"{p.kind} {p.part}: {p.error_code}" for p in r.failures + r.missing]
+                             + [f"attachment {p.part}: metadata kept (may identify the citizen)"
+                                for p in r.attachments if p.metadata_kept])
         ok = sum(p.status == "verified" for p in r.attachments)
         table.add_row(r.case_id, r.verdict, r.report.status, f"{ok}/{len(r.attachments)}", str(len(r.messages)),
                       problems)

@@ -44,6 +44,10 @@ class PartResult:
     sha256: str | None = None
     error: str | None = None
     error_code: str | None = None
+    # The phone could not remove this file's metadata and the citizen chose to send it anyway
+    # (manifest member "cleaned": false): position, device and dates may be in it. Operators
+    # must treat it as identifying the citizen, and never pass it on as it is.
+    metadata_kept: bool = False
 
 
 @dataclass
@@ -151,6 +155,10 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity], progre
                                                  media_type=entry.media_type, length=entry.length,
                                                  error="not arrived (yet)", error_code="attachment_missing"))
     result.attachments.sort(key=lambda p: p.part)
+    if entries:
+        kept = _parts_sent_uncleaned(out / "report.json")
+        for part in result.attachments:
+            part.metadata_kept = part.part in kept
     write_json(out / "verification.json", {
         "case_id": case_id,
         "checked_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -160,6 +168,11 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity], progre
         "messages": [asdict(p) for p in result.messages],
     })
     return result
+
+
+def _parts_sent_uncleaned(report_path: Path) -> set[int]:
+    report = json.loads(report_path.read_text())
+    return {a.get("part") for a in report.get("attachments", []) if isinstance(a, dict) and a.get("cleaned") is False}
 
 
 def _report(ws, out: Path, case_id: str, item: dict, opener: Opener) -> tuple[PartResult, dict | None]:

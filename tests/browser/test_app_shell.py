@@ -182,3 +182,4 @@ def test_a_file_that_cannot_be_cleaned_is_never_sent_silently(app_server, page, 
     # the operator is told the file was sent as it was, with the type read from its bytes
     assert report["attachments"][0]["media_type"] == media_type
     assert report["attachments"][0]["cleaned"] is False
+    assert verdicts[case_id]["attachments"][0]["metadata_kept"] is True  # the desk warns the operator

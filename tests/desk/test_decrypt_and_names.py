@@ -33,12 +33,15 @@ def seal(case: bytes, kind: Kind, part: int, content: bytes):
     return encrypt_bytes(content, kind=kind, case_id=case, part_index=part, recipients=[KEY.public_key])
 
 
-def make_case(ws: Workspace, *, swap=False, drop=False, extra=False, foreign=False):
+def make_case(ws: Workspace, *, swap=False, drop=False, extra=False, foreign=False, uncleaned=()):
     case = os.urandom(16)
     photos = [b"photo one" * 100, b"photo two" * 100]
     sealed = [seal(case, Kind.ATTACHMENT, i + 1, p) for i, p in enumerate(photos)]
     entries = [AttachmentEntry.from_seal(r, name=f"p{i}.jpg", media_type="image/jpeg").to_json()
                for i, (_, r) in enumerate(sealed)]
+    for entry in entries:
+        if entry["part"] in uncleaned:
+            entry["cleaned"] = False  # the phone could not clean it; the citizen sent it anyway
     rep, rres = seal(case, Kind.REPORT, 0, json.dumps({"lieu": "ici", "attachments": entries}).encode())
     cid = case.hex()
     put(ws, cid, rep, rres, 10)
@@ -62,6 +65,16 @@ def test_complete_case_is_verified(tmp_path):
     assert (ws.case_dir(cid) / "attachments" / "01-p0.jpg").read_bytes() == b"photo one" * 100
     # running it again is harmless
     assert decrypt_case(ws, cid, [KEY]).verdict == "VERIFIED"
+
+
+def test_a_file_sent_with_its_metadata_is_flagged(tmp_path):
+    ws = Workspace(tmp_path)
+    cid = make_case(ws, uncleaned={2})
+    result = decrypt_case(ws, cid, [KEY])
+    assert result.verdict == "VERIFIED"  # nothing wrong with the case: a warning, not a failure
+    assert [p.metadata_kept for p in result.attachments] == [False, True]
+    verification = json.loads((ws.case_dir(cid) / "verification.json").read_text())
+    assert [a["metadata_kept"] for a in verification["attachments"]] == [False, True]
 
 
 @pytest.mark.parametrize("kw, code", [
