@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import desk_decrypt, make_app_server
-from tests.browser.helpers import fill_report, open_app, scan_requests, send, wait_delivered, wait_for_key
+from tests.browser.helpers import camera_video, fill_report, open_app, scan_requests, send, wait_delivered, wait_for_key
 from tests.support.desk import desk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -183,3 +183,44 @@ def test_a_file_that_cannot_be_cleaned_is_never_sent_silently(app_server, page, 
     assert report["attachments"][0]["media_type"] == media_type
     assert report["attachments"][0]["cleaned"] is False
     assert verdicts[case_id]["attachments"][0]["metadata_kept"] is True  # the desk warns the operator
+
+
+def test_a_file_too_big_for_the_phones_space_is_refused_with_a_clear_message(app_server, page, tmp_path):
+    video = camera_video(tmp_path / "VID_0100.mov", megabytes=12)
+    open_app(page, app_server.url, "signaler")
+    wait_for_key(page)
+    # A phone with 20 MB free. Chromium's quota cannot be shrunk from outside (CDP's
+    # Storage.overrideQuotaForOrigin does not reach estimate() here), so the crypto worker's
+    # estimate() answers as such a phone would; the rest is the real app.
+    low_space = """() => {
+        self.realEstimate ??= StorageManager.prototype.estimate;
+        StorageManager.prototype.estimate = async function () {
+            return self.lowSpace ? { quota: 20 * 1024 * 1024, usage: 1024 * 1024 } : self.realEstimate.call(this);
+        };
+        self.lowSpace = true;
+    }"""
+    # the long-lived crypto worker (a throwaway one may be drawing the receipt and end meanwhile)
+    workers = [w for w in page.workers if "crypto-worker" in w.url]
+    patched = []
+    for w in workers:
+        try:
+            w.evaluate(low_space)
+            patched.append(w)
+        except Exception:  # noqa: BLE001 - the receipt's throwaway worker ended
+            pass
+    assert patched
+    page.locator('[data-input="gallery"]').set_input_files(str(video))
+    expect(page.locator('.file [data-status="no_space"]')).to_be_visible(timeout=60_000)
+    expect(page.get_by_text("Pas assez d'espace sur le téléphone pour ce fichier")).to_be_visible()
+    # nothing of it was written to the outbox
+    assert page.evaluate("""async () => {
+        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+        const count = (store) => new Promise(r => { const q = db.transaction(store).objectStore(store).count();
+                                                    q.onsuccess = () => r(q.result); });
+        return [await count('items'), await count('chunks')];
+    }""") == [0, 0]
+    for w in patched:
+        w.evaluate("() => { self.lowSpace = false; }")  # space again: the real estimate
+    page.get_by_role("button", name="Retirer VID_0100.mov").click()
+    page.locator('[data-input="gallery"]').set_input_files(str(video))
+    expect(page.locator('.file [data-status="sealed"]')).to_be_visible(timeout=120_000)
