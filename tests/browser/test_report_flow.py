@@ -148,3 +148,50 @@ def test_server_killed_mid_video_upload_then_resumed(app_server, page, tmp_path)
     assert video_out.stat().st_size == video.stat().st_size  # boxes neutralised in place: same size
     assert frames_md5(video_out) == frames_md5(video)
     assert scan_requests(app_server.requests(), EXIF_MARKERS) == []
+
+
+def case_record(page, case_id: str) -> dict:
+    """The phone's own record of a case in IndexedDB (what someone holding the phone could read)."""
+    return page.evaluate("""async (caseId) => {
+        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+        return await new Promise(r => { const q = db.transaction('cases').objectStore('cases').get(caseId);
+                                        q.onsuccess = () => r(q.result); });
+    }""", case_id)
+
+
+def test_receipt_derives_the_keys_in_the_report_and_stays_only_if_asked(app_server, page):
+    import base64
+
+    from envelope.receipt import derive_receipt_keys, parse_receipt
+
+    open_app(page, app_server.url, "signaler")
+    wait_for_key(page)
+    page.locator('[name="place.text"]').fill("CANARY-LIEU devant le hall B, 4 rue Victor Hugo")
+    case_id = send(page)
+    shown = page.locator("[data-receipt]").inner_text()
+    assert re.fullmatch(r"[0-9A-Z]{4}( [0-9A-Z]{4}){3}", shown)  # 80 bits, hand-copyable groups
+    assert "receipt" not in case_record(page, case_id)  # not kept unless the citizen asks
+    wait_delivered(page)
+
+    # the desk finds in the report the public keys Python derives from the very receipt shown
+    verdicts = desk_decrypt(app_server)
+    assert verdicts[case_id]["verdict"] == "VERIFIED"
+    report = json.loads((app_server.desk_home / "cases" / case_id / "report.json").read_text())
+    keys = derive_receipt_keys(parse_receipt(shown))
+    assert report["mailbox"] == {"id": keys.mailbox_id, "x25519": base64.b64encode(keys.x25519_public).decode(),
+                                 "ed25519": base64.b64encode(keys.ed25519_public).decode()}
+    assert shown.replace(" ", "") not in app_server.log_text()
+    assert scan_requests(app_server.requests(), [shown.encode(), shown.replace(" ", "").encode()]) == []
+
+    # kept when asked, shown again after a reload; forgotten when unticked
+    page.locator("#keep-receipt").check()
+    expect(page.get_by_text("Le reçu est gardé sur ce téléphone.")).to_be_visible()
+    assert case_record(page, case_id)["receipt"] == shown
+    page.reload()
+    expect(page.locator("[data-receipt]")).to_have_text(shown)
+    page.locator("#keep-receipt").uncheck()
+    expect(page.get_by_text("Le reçu n'est pas gardé sur ce téléphone.")).to_be_visible()
+    assert "receipt" not in case_record(page, case_id)
+    page.reload()
+    expect(page.locator("[data-receipt]")).to_have_count(0)
+    assert page.js_errors == []
