@@ -25,7 +25,7 @@ route("questions", faqScreen);
 route("anonymat", anonymityScreen);
 
 let last = null;
-let firstRender = true;
+let shownPath = null; // the path whose screen is showing: focus moves only when it changes
 
 async function render(screen, params) {
   last = { screen, params };
@@ -43,11 +43,12 @@ async function render(screen, params) {
   main.replaceChildren(topbar({ rerender }), ...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} · ${t("nav.home")}` : t("nav.home");
-  if (!firstRender && heading) {
+  const path = currentPath();
+  if (shownPath !== null && path !== shownPath && heading) {
     heading.tabIndex = -1;
-    heading.focus(); // screen readers hear where they are after a navigation
+    heading.focus(); // screen readers hear where they are after a navigation (not on a refresh)
   }
-  firstRender = false;
+  shownPath = path;
   refreshUpdateBanner();
 }
 

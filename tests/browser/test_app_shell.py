@@ -224,3 +224,60 @@ def test_a_file_too_big_for_the_phones_space_is_refused_with_a_clear_message(app
     page.get_by_role("button", name="Retirer VID_0100.mov").click()
     page.locator('[data-input="gallery"]').set_input_files(str(video))
     expect(page.locator('.file [data-status="sealed"]')).to_be_visible(timeout=120_000)
+
+
+FOCUS_STATE = """() => {
+    const el = document.activeElement;
+    const r = el.getBoundingClientRect();
+    const style = getComputedStyle(el);
+    const coach = document.querySelector('[data-coach]');
+    let hidden = r.bottom <= 0 || r.top >= innerHeight;
+    if (coach && !coach.contains(el)) {
+        const c = coach.getBoundingClientRect();  // the coach's bar sticks to the bottom of the screen
+        hidden = hidden || (r.top >= c.top && r.bottom <= c.bottom);
+    }
+    return { tag: el.tagName, name: el.name || el.textContent.trim().slice(0, 40), hidden,
+             ring: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2,
+             // Chromium's own date picker button, inside the field's shadow tree, is drawn by the
+             // browser with its own focus style; the field's segments show ours.
+             browserWidget: el.type === 'datetime-local' && !el.matches(':focus') };
+}"""
+
+
+def test_a_report_can_be_written_and_sent_with_the_keyboard_alone(app_server, page):
+    page.set_viewport_size({"width": 360, "height": 640})
+    open_app(page, app_server.url)
+    wait_for_key(page)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Aller au contenu"  # skip link first
+
+    def tab_to(predicate, limit=120):
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            state = page.evaluate(FOCUS_STATE)
+            for _ in range(10):  # a date field moves focus into its inner segments a moment later
+                if state["ring"]:
+                    break
+                page.wait_for_timeout(50)
+                state = page.evaluate(FOCUS_STATE)
+            assert not state["hidden"], f"focus hidden: {state}"  # WCAG 2.4.11
+            assert state["ring"] or state["browserWidget"], f"no visible focus ring: {state}"  # WCAG 2.4.7
+            if predicate(state):
+                return state
+        raise AssertionError("never reached")
+
+    tab_to(lambda s: s["name"] == "Signaler un trafic")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Votre signalement")
+    tab_to(lambda s: s["name"] == "place.text")
+    page.keyboard.type("CANARY-LIEU parking du gymnase, côté rue Pasteur")
+    tab_to(lambda s: s["name"] == "risks.children")
+    page.keyboard.press("Space")
+    assert page.locator('[name="risks.children"]').is_checked()
+    tab_to(lambda s: s["name"] == "details")
+    page.keyboard.type("CANARY-DETAILS échanges rapides")
+    tab_to(lambda s: s["name"].startswith("Chiffrer et envoyer"))
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"#/envoi/[0-9a-f]{32}$"), timeout=60_000)
+    expect(page.locator("[data-receipt]")).to_be_visible()
+    expect(page.locator('[data-case-state="delivered"]')).to_be_visible(timeout=60_000)
