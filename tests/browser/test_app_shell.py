@@ -71,10 +71,13 @@ def test_every_screen_passes_axe_at_320_px_and_fits(app_server, page):
         assert_no_raw_text(page)
     # the form with the coach's flags showing, and the contact fields open
     open_app(page, app_server.url, "signaler")
-    page.locator('[name="details"]').fill("ça sent le trafic, des groupes suspects")
+    page.locator('[name="details"]').fill("ça sent le trafic, des groupes suspects, l'un d'eux a une arme")
     page.locator('[name="contact.wanted"]').check()
+    # danger now: shown at once, outside the folded coach, pointing to 17
+    expect(page.locator('[data-coach-urgent] [data-flag="urgent"]')).to_contain_text("17")
+    expect(page.locator("[data-coach] summary")).to_contain_text("2 conseil")
     page.locator("[data-coach] summary").click()
-    expect(page.locator("[data-flag]").first).to_be_visible()
+    expect(page.locator('[data-coach] [data-flag="vague"]')).to_have_count(2)
     assert axe_violations(page) == []
     assert_no_raw_text(page)
     # the receipt screen

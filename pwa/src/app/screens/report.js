@@ -154,7 +154,7 @@ async function createView() {
   );
 
   const send = h("button", { type: "submit", class: "button button--primary button--big", ...tx("report.send") });
-  form.append(coach.node, status, send);
+  form.append(coach.urgent, coach.node, status, send);
 
   let timer = null;
   function update() {
