@@ -129,15 +129,24 @@ def _open_upload(session: Session, case_id: str, item_id: str) -> Upload:
     return upload
 
 
+def _upload_or_item(session: Session, case_id: str, item_id: str) -> tuple[Upload | None, Item | None]:
+    """The upload in progress, or the item it already became (a phone asking again after its
+    `complete` answer was lost must hear "done", not "no such upload")."""
+    get_case(session, case_id)
+    upload = session.get(Upload, item_id)
+    if upload is not None and upload.case_id == case_id:
+        return upload, None
+    item = session.get(Item, item_id)
+    if item is not None and item.case_id == case_id:
+        return None, item
+    raise NotFound("no such upload", code="upload_not_found")
+
+
 def status(session: Session, *, case_id: str, item_id: str) -> UploadState:
     with session.begin():
-        get_case(session, case_id)
-        upload = session.get(Upload, item_id)
-        if upload is None or upload.case_id != case_id:
-            item = session.get(Item, item_id)
-            if item is not None and item.case_id == case_id:
-                return completed_state(item)
-            raise NotFound("no such upload", code="upload_not_found")
+        upload, done = _upload_or_item(session, case_id, item_id)
+        if done is not None:
+            return completed_state(done)
         return state_of(upload, _received(session, item_id))
 
 
@@ -205,13 +214,9 @@ class _ChunkLost(Exception):
 
 def complete(session: Session, settings: Settings, blobs: BlobStore, *, case_id: str, item_id: str) -> UploadState:
     with session.begin():
-        get_case(session, case_id)
-        upload = session.get(Upload, item_id)
-        if upload is None or upload.case_id != case_id:
-            item = session.get(Item, item_id)
-            if item is not None and item.case_id == case_id:
-                return completed_state(item)
-            raise NotFound("no such upload", code="upload_not_found")
+        upload, done = _upload_or_item(session, case_id, item_id)
+        if done is not None:
+            return completed_state(done)
         chunks = {c.index: c.sha256 for c in upload.chunks}
         n = chunk_count(upload.size, upload.chunk_size)
         missing = [i for i in range(n) if i not in chunks]
