@@ -60,7 +60,9 @@ async function fromCache(key, request) {
 self.addEventListener("sync", (event) => {
   if (event.tag !== SYNC_TAG) return;
   event.waitUntil(
-    deliverAll().then((result) => {
+    // wait: if a page is delivering, take over when it is done or closed (not "busy", which the
+    // browser would count as success)
+    deliverAll({ wait: true }).then((result) => {
       // Rejecting tells the browser to fire the sync again later, with its own backoff.
       if (result === "retry") throw new Error("delivery incomplete; the browser will retry");
     }),

@@ -6,7 +6,7 @@ import { topbar } from "./app/components/topbar.js";
 import { startDeliveryTriggers } from "./app/delivery.js";
 import { h } from "./app/dom.js";
 import { addMessages, applyStatic, initLanguage, t } from "./app/i18n.js";
-import { onPoliceKey, refreshPoliceKey } from "./app/police-key.js";
+import { onPoliceKey, recheckPoliceKey, refreshPoliceKey } from "./app/police-key.js";
 import { currentPath, route, startRouter } from "./app/router.js";
 import { homeScreen } from "./app/screens/home.js";
 import { anonymityScreen, faqScreen } from "./app/screens/info.js";
@@ -29,7 +29,7 @@ let shownPath = null; // the path whose screen is showing: focus moves only when
 
 async function render(screen, params) {
   last = { screen, params };
-  leaveSentScreen();
+  leaveSentScreen(screen === sentScreen ? params?.caseId : null);
   const main = document.getElementById("main");
   let nodes;
   try {
@@ -39,8 +39,17 @@ async function render(screen, params) {
     nodes = [h("h1", { text: t("errors.generic", { error: error.message }) })];
   }
   if (last.screen !== screen) return; // another navigation happened meanwhile
+  // A redraw of the same screen (language, police key) must not take the focus away, nor close
+  // the phone's keyboard: the report's own fields are reused, the top bar's buttons are new
+  // (found again by their data-focus-key).
+  const active = document.activeElement;
+  const focusKey = active?.dataset?.focusKey;
   // screens may leave optional parts out as null (DOM's replaceChildren would print "null")
   main.replaceChildren(topbar({ rerender }), ...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
+  if (active && active !== document.body && document.activeElement !== active) {
+    const again = active.isConnected ? active : focusKey && main.querySelector(`[data-focus-key="${focusKey}"]`);
+    again?.focus({ preventScroll: true });
+  }
   const heading = main.querySelector("h1");
   document.title = heading ? `${heading.textContent} · ${t("nav.home")}` : t("nav.home");
   const path = currentPath();
@@ -57,6 +66,15 @@ function rerender() {
   if (last) render(last.screen, last.params);
 }
 
+// The skip link jumps to the content without changing the hash (which is the router's, and
+// would add a history entry that quick exit could not remove).
+document.addEventListener("click", (event) => {
+  const skip = event.target.closest?.(".skip-link");
+  if (!skip) return;
+  event.preventDefault();
+  document.getElementById("main")?.focus();
+});
+
 async function boot() {
   initLanguage();
   addMessages(COACH_MESSAGES, "coach.");
@@ -65,11 +83,14 @@ async function boot() {
   const held = new Set((await navigator.locks?.query())?.held?.map((l) => l.name) ?? []);
   await cleanUp({ heldLocks: held }).catch((error) => console.error("outbox cleanup", error));
   startRouter(render);
-  setBusyCheck(() => currentPath() === "signaler" && draftInProgress());
+  setBusyCheck(() => draftInProgress()); // the form survives a visit to the FAQ: a reload would lose it
   registerServiceWorker().catch((error) => console.error("service worker", error));
   warmUp();
   onPoliceKey(() => rerender());
   refreshPoliceKey().catch((error) => console.error("police key", error));
+  const recheck = () => recheckPoliceKey().catch((error) => console.error("police key", error));
+  window.addEventListener("online", recheck);
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && recheck());
   startDeliveryTriggers();
 }
 

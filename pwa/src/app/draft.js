@@ -100,7 +100,17 @@ export class Draft {
 
   /** Encrypt the report (which binds the sealed attachments) and queue the whole case. */
   async send(buildReport) {
-    const { receipt, mailbox } = await this.receipt;
+    if (this.busy()) throw new Error("a file is still being encrypted");
+    let keys;
+    try {
+      keys = await this.receipt;
+    } catch {
+      // Argon2id may have run out of memory (a low-end phone sealing a video meanwhile): draw a
+      // new receipt now rather than leave this report unsendable.
+      this.receipt = callOnce("new-receipt");
+      keys = await this.receipt;
+    }
+    const { receipt, mailbox } = keys;
     const sealed = this.attachments.filter((a) => a.status === "sealed");
     for (const stale of this.attachments.filter((a) => a.status !== "sealed")) await deleteItemData(stale.itemId);
     const report = buildReport({ entries: sealed.map((a) => a.entry), mailbox });
@@ -109,7 +119,8 @@ export class Draft {
     });
     const db = await openOutbox();
     const record = await db.get("cases", this.caseId);
-    record.fingerprint = policeKey().bundle.fingerprints[0]?.fingerprint ?? "";
+    const prints = policeKey().bundle.fingerprints;
+    record.fingerprint = (prints.find((f) => f.role === "primary") ?? prints[0])?.fingerprint ?? "";
     await db.put("cases", record);
     await queueCase(this.caseId, db);
     this.attachments = [];

@@ -16,9 +16,10 @@ export function onPoliceKey(fn) {
 }
 
 function publish(next) {
+  const changed = next.status !== state.status || next.bundle?.sequence !== state.bundle?.sequence;
   state = next;
   document.documentElement.dataset.policeKey = next.status; // visible state, for styling and tests
-  for (const fn of listeners) fn(state);
+  if (changed) for (const fn of listeners) fn(state); // screens redraw only when something changed
   return state;
 }
 
@@ -31,14 +32,44 @@ async function verify(documentText, minSequence) {
   });
 }
 
-export async function refreshPoliceKey() {
+const FETCH_TIMEOUT_MS = 15_000;
+const RECHECK_MS = 10 * 60_000;
+let inFlight = null;
+let checkedAt = 0;
+
+/**
+ * Check the police key: the last verified bundle is used at once (so a slow network never
+ * leaves the app "checking"), then the server's is fetched, with a timeout, and verified.
+ * Called at start, when the network or the page comes back, and before sending if not ok.
+ */
+export function refreshPoliceKey() {
+  inFlight ??= check().finally(() => {
+    inFlight = null;
+    checkedAt = Date.now();
+  });
+  return inFlight;
+}
+
+/** Check again if the key is not usable, or was last checked long ago. */
+export function recheckPoliceKey() {
+  if (state.status !== "ok" || Date.now() - checkedAt > RECHECK_MS) return refreshPoliceKey();
+  return Promise.resolve(state);
+}
+
+async function check() {
   const stored = await getMeta("bundle");
+  let storedResult = null;
+  if (stored) {
+    storedResult = await verify(stored.document, stored.sequence);
+    if (storedResult.ok && state.status !== "ok") publish({ status: "ok", bundle: storedResult.bundle, offline: true });
+  }
   let text = null;
   try {
-    const response = await fetch("/api/v1/key-bundle", { cache: "no-store", credentials: "omit" });
+    const response = await fetch("/api/v1/key-bundle", { cache: "no-store", credentials: "omit",
+      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
     if (response.ok) text = await response.text();
   } catch {
-    // offline: fall back to the last verified bundle below
+    // offline or too slow: the last verified bundle stands
   }
   if (text !== null) {
     const result = await verify(text, stored?.sequence ?? 0);
@@ -47,8 +78,7 @@ export async function refreshPoliceKey() {
     return publish({ status: "ok", bundle: result.bundle });
   }
   if (!stored) return publish({ status: "offline" });
-  const result = await verify(stored.document, stored.sequence);
-  if (result.ok) return publish({ status: "ok", bundle: result.bundle, offline: true });
-  if (result.code === "bundle_expired") return publish({ status: "expired" });
-  return publish({ status: "invalid", code: result.code, message: result.message });
+  if (storedResult.ok) return publish({ status: "ok", bundle: storedResult.bundle, offline: true });
+  if (storedResult.code === "bundle_expired") return publish({ status: "expired" });
+  return publish({ status: "invalid", code: storedResult.code, message: storedResult.message });
 }

@@ -32,7 +32,7 @@ function onChange() {
       return;
     }
   }
-  render(routes[0].screen, {});
+  go(""); // an unknown address: home, under its own address
 }
 
 // In-app links are plain <a href="#/…"> (keyboard and screen readers know them); a click on one

@@ -68,6 +68,14 @@ async function chunk(db, item, index) {
   return record.data;
 }
 
+/** The server's answer must name the very bytes we sent before the local copy may go (A 200
+ * from a captive portal or a misbehaving proxy is not a confirmation). */
+function confirmed(receipt, item) {
+  if (receipt?.item_id !== item.itemId || (receipt.sha256 !== undefined && receipt.sha256 !== item.sha256)) {
+    throw new RetryLater(`no confirmation from the server for ${item.itemId}`);
+  }
+}
+
 async function sendWhole(ctx, db, item) {
   const parts = [];
   for (let i = 0; i < item.chunkCount; i += 1) parts.push(await chunk(db, item, i));
@@ -77,10 +85,10 @@ async function sendWhole(ctx, db, item) {
     data.set(part, offset);
     offset += part.length;
   }
-  await call(ctx, "PUT", `/cases/${item.caseId}/items/${item.itemId}`, {
+  confirmed(await call(ctx, "PUT", `/cases/${item.caseId}/items/${item.itemId}`, {
     body: data,
     headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) },
-  });
+  }), item);
   ctx.progress(item, item.size);
 }
 
@@ -90,7 +98,11 @@ async function sendChunked(ctx, db, item) {
     body: JSON.stringify({ size: item.size, chunk_size: item.chunkSize, sha256: item.sha256, header: item.headerB64 }),
     headers: { "Content-Type": "application/json" },
   });
-  if (state.complete) return ctx.progress(item, item.size);
+  if (!state || !Array.isArray(state.received)) throw new RetryLater("unexpected answer to an upload");
+  if (state.complete) {
+    confirmed(state.item, item);
+    return ctx.progress(item, item.size);
+  }
   const held = new Set(state.received);
   let sent = 0;
   for (const index of held) sent += index === item.chunkCount - 1 ? item.size - index * item.chunkSize : item.chunkSize;
@@ -98,51 +110,80 @@ async function sendChunked(ctx, db, item) {
   for (let index = 0; index < item.chunkCount; index += 1) {
     if (held.has(index)) continue;
     const data = await chunk(db, item, index);
-    await call(ctx, "PUT", `${base}/chunks/${index}`, {
-      body: data,
-      headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) },
-    });
+    try {
+      await call(ctx, "PUT", `${base}/chunks/${index}`, {
+        body: data,
+        headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) },
+      });
+    } catch (error) {
+      if (error instanceof Refused && error.code === "upload_not_found") throw new RetryLater(error.message);
+      throw error;
+    }
     sent += data.length;
     ctx.progress(item, sent);
   }
+  let done;
   try {
-    await call(ctx, "POST", `${base}/complete`);
+    done = await call(ctx, "POST", `${base}/complete`);
   } catch (error) {
-    // The server lost a chunk (or another context raced us): ask again what it holds, later.
-    if (error instanceof Refused && error.code === "upload_incomplete") throw new RetryLater(error.message);
+    // The server lost a chunk, or another context raced us, or the server dropped an upload
+    // left unfinished for days: ask again what it holds (or start it again), later.
+    if (error instanceof Refused && ["upload_incomplete", "upload_not_found"].includes(error.code)) {
+      throw new RetryLater(error.message);
+    }
     throw error;
   }
+  if (!done?.complete) throw new RetryLater("the upload is not complete");
+  confirmed(done.item, item);
   ctx.progress(item, item.size);
 }
 
+/**
+ * Change some fields of a stored record, reading it again in the same transaction: the citizen
+ * may have ticked "keep the receipt" or erased the case while this delivery ran, and a record
+ * read at the start must never overwrite that. Returns null when the record is gone.
+ */
+async function update(db, store, key, changes) {
+  const tx = db.transaction(store, "readwrite");
+  const current = await tx.store.get(key);
+  if (current) await tx.store.put(Object.assign(current, changes));
+  await tx.done;
+  return current ?? null;
+}
+
+class CaseGone extends Error {}
+
 async function deliverCase(ctx, db, record) {
-  await call(ctx, "PUT", `/cases/${record.caseId}`);
+  try {
+    await call(ctx, "PUT", `/cases/${record.caseId}`);
+  } catch (error) {
+    if (!(error instanceof Refused)) throw error;
+    await update(db, "cases", record.caseId, { state: STATES.FAILED, error: error.code });
+    announce({ type: "case", caseId: record.caseId, state: STATES.FAILED });
+    return;
+  }
   for (const item of await itemsOf(record.caseId, db)) {
     if (item.state !== STATES.QUEUED) continue;
+    if (!(await db.get("cases", record.caseId))) throw new CaseGone(); // erased by the citizen meanwhile
     try {
       if (item.size <= DIRECT_LIMIT) await sendWhole(ctx, db, item);
       else await sendChunked(ctx, db, item);
-      item.state = STATES.DELIVERED;
-      await db.put("items", item);
+      if (!(await update(db, "items", item.itemId, { state: STATES.DELIVERED }))) throw new CaseGone();
       await deleteItemData(item.itemId, db, { keepRecord: true });
-      announce({ type: "item", caseId: item.caseId, itemId: item.itemId, state: item.state });
+      announce({ type: "item", caseId: item.caseId, itemId: item.itemId, state: STATES.DELIVERED });
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
-      item.state = STATES.FAILED;
-      item.error = error.code;
-      await db.put("items", item);
-      announce({ type: "item", caseId: item.caseId, itemId: item.itemId, state: item.state, error: error.code });
+      if (!(await update(db, "items", item.itemId, { state: STATES.FAILED, error: error.code }))) throw new CaseGone();
+      announce({ type: "item", caseId: item.caseId, itemId: item.itemId, state: STATES.FAILED, error: error.code });
     }
   }
   const states = (await itemsOf(record.caseId, db)).map((i) => i.state);
-  if (states.every((s) => s === STATES.DELIVERED)) {
-    record.state = STATES.DELIVERED;
-    record.deliveredAt = new Date().toISOString();
-  } else if (!states.includes(STATES.QUEUED)) {
-    record.state = STATES.FAILED;
-  }
-  await db.put("cases", record);
-  announce({ type: "case", caseId: record.caseId, state: record.state });
+  let changes = null;
+  if (states.every((s) => s === STATES.DELIVERED)) changes = { state: STATES.DELIVERED, deliveredAt: new Date().toISOString() };
+  else if (!states.includes(STATES.QUEUED)) changes = { state: STATES.FAILED };
+  const now = changes ? await update(db, "cases", record.caseId, changes) : await db.get("cases", record.caseId);
+  if (!now) throw new CaseGone();
+  announce({ type: "case", caseId: record.caseId, state: now.state });
 }
 
 async function run(ctx) {
@@ -150,29 +191,39 @@ async function run(ctx) {
   const queued = (await db.getAll("cases"))
     .filter((c) => c.state === STATES.QUEUED)
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+  let result = "done";
   for (const record of queued) {
     try {
       await deliverCase(ctx, db, record);
     } catch (error) {
+      if (error instanceof CaseGone) {
+        for (const item of await itemsOf(record.caseId, db)) await deleteItemData(item.itemId, db);
+        continue;
+      }
       if (error instanceof RetryLater) {
         announce({ type: "offline", caseId: record.caseId, reason: error.message });
         return "retry";
       }
-      throw error;
+      // Anything unexpected stays with its case: the cases behind it still go out.
+      console.error("delivery of a case failed", error);
+      result = "retry";
     }
   }
-  return "done";
+  return result;
 }
 
 /**
  * Deliver every queued case. Returns "done" (nothing left to send), "retry" (the network or
  * the server failed: call again later) or "busy" (another page or the service worker is at it).
+ * With `wait` (the service worker's Background Sync), it waits for the lock instead of answering
+ * "busy": if the page delivering now is closed, its lock is freed and the worker carries on.
  */
-export async function deliverAll({ fetchFn = fetch.bind(globalThis), base = "", db = null, locks } = {}) {
+export async function deliverAll({ fetchFn = fetch.bind(globalThis), base = "", db = null, locks, wait = false } = {}) {
   const progress = (item, sent) =>
     announce({ type: "progress", caseId: item.caseId, itemId: item.itemId, sent, total: item.size });
   const ctx = { fetchFn, base, db, progress };
   locks ??= globalThis.navigator?.locks;
   if (!locks) return run(ctx);
+  if (wait) return locks.request(LOCK, () => run(ctx));
   return locks.request(LOCK, { ifAvailable: true }, (lock) => (lock ? run(ctx) : "busy"));
 }

@@ -1,6 +1,12 @@
 // An in-memory stand-in for the citizen API's upload protocol, for unit tests of delivery.
 // The real server is exercised by the browser and end-to-end tests; this one lets a test
 // cut the network or fail a given request deterministically.
+import { createHash } from "node:crypto";
+
+// What the real server answers about a stored item (server/schemas/common.py ItemReceiptSchema).
+const receipt = (itemId, caseId, bytes) => ({ item_id: itemId, case_id: caseId, size: bytes.length,
+  sha256: createHash("sha256").update(bytes).digest("hex") });
+
 export function fakeServer() {
   const server = { cases: new Set(), items: new Map(), uploads: new Map(), log: [], failNext: null, down: false };
 
@@ -28,11 +34,13 @@ export function fakeServer() {
       const existing = server.items.get(m[2]);
       if (existing && !sameBytes(existing, bytes)) return json(409, { error: "item_conflict", message: "" });
       server.items.set(m[2], bytes);
-      return json(existing ? 200 : 201, { item_id: m[2] });
+      return json(existing ? 200 : 201, receipt(m[2], m[1], bytes));
     }
     if ((m = path.match(/^\/api\/v1\/cases\/(\w+)\/uploads\/(\w+)$/)) && method === "PUT") {
       const params = JSON.parse(body);
-      if (server.items.has(m[2])) return json(200, { complete: true, received: [], chunk_count: 0 });
+      if (server.items.has(m[2])) {
+        return json(200, { complete: true, received: [], chunk_count: 0, item: receipt(m[2], m[1], server.items.get(m[2])) });
+      }
       const upload = server.uploads.get(m[2]) ?? { params, chunks: new Map() };
       server.uploads.set(m[2], upload);
       return json(201, { complete: false, received: [...upload.chunks.keys()].sort((a, b) => a - b),
@@ -46,7 +54,10 @@ export function fakeServer() {
     }
     if ((m = path.match(/^\/api\/v1\/cases\/(\w+)\/uploads\/(\w+)\/complete$/)) && method === "POST") {
       const upload = server.uploads.get(m[2]);
-      if (!upload) return json(200, { complete: true });
+      if (!upload) {
+        if (!server.items.has(m[2])) return json(404, { error: "upload_not_found", message: "" });
+        return json(200, { complete: true, received: [], item: receipt(m[2], m[1], server.items.get(m[2])) });
+      }
       const n = Math.ceil(upload.params.size / upload.params.chunk_size);
       const missing = [...Array(n).keys()].filter((i) => !upload.chunks.has(i));
       if (missing.length) return json(409, { error: "upload_incomplete", message: "", details: { missing } });
@@ -58,7 +69,7 @@ export function fakeServer() {
       }
       server.items.set(m[2], whole);
       server.uploads.delete(m[2]);
-      return json(200, { complete: true });
+      return json(200, { complete: true, received: [...Array(n).keys()], item: receipt(m[2], m[1], whole) });
     }
     return json(404, { error: "not_found", message: path });
   };

@@ -126,6 +126,102 @@ describe("delivery", () => {
   });
 });
 
+describe("delivery against what happens meanwhile", () => {
+  /** A fetch that stops at the first request matching ``when`` until ``release()`` is called. */
+  function pausing(server, when) {
+    let release;
+    const gate = new Promise((r) => { release = r; });
+    let paused = false;
+    const fetchFn = async (url, init = {}) => {
+      if (!paused && when(init.method ?? "GET", new URL(url, "http://x").pathname)) {
+        paused = true;
+        await gate;
+      }
+      return server.fetch(url, init);
+    };
+    return { fetchFn, release: () => release() };
+  }
+  const settle = () => new Promise((r) => setTimeout(r, 20));
+
+  it("keeps a receipt ticked during the upload (the record is read again, not overwritten)", async () => {
+    const { caseId, stored } = await newCase(db, [{ size: 1000, kind: "report", part: 0 }]);
+    await queueCase(caseId, db);
+    const server = fakeServer();
+    const { fetchFn, release } = pausing(server, (m, p) => p.endsWith(stored[0].item.itemId));
+    const running = deliverAll({ fetchFn, db, locks: noLocks });
+    await settle();
+    const record = (await listCases(db))[0];
+    await putCase({ ...record, receipt: "7K3M QX2P 9ZTA 4HCW" }, db); // the citizen ticks "keep"
+    release();
+    expect(await running).toBe("done");
+    const after = (await listCases(db))[0];
+    expect(after.state).toBe(STATES.DELIVERED);
+    expect(after.receipt).toBe("7K3M QX2P 9ZTA 4HCW");
+  });
+
+  it("does not bring back a case erased during its upload", async () => {
+    const { caseId } = await newCase(db, [{ size: 1000, kind: "report", part: 0 }, { size: 2_500_000, chunkSize: 1024 * 1024 }]);
+    await queueCase(caseId, db);
+    const server = fakeServer();
+    const { fetchFn, release } = pausing(server, (m, p) => p.endsWith("/chunks/1"));
+    const running = deliverAll({ fetchFn, db, locks: noLocks });
+    await settle();
+    const { forgetCase } = await import("../../../pwa/src/outbox/store.js");
+    await forgetCase(caseId, db);
+    release();
+    expect(await running).toBe("done");
+    expect(await listCases(db)).toEqual([]);
+    expect(await db.getAll("items")).toEqual([]);
+    expect(await db.getAll("chunks")).toEqual([]);
+  });
+
+  it("deletes nothing on a 200 that does not confirm the item (a captive portal, a proxy)", async () => {
+    const { caseId } = await newCase(db, [{ size: 1000, kind: "report", part: 0 }]);
+    await queueCase(caseId, db);
+    const portal = async (url, init = {}) => new Response("<html>Wi-Fi gratuit</html>", { status: 200 });
+    expect(await deliverAll({ fetchFn: portal, db, locks: noLocks })).toBe("retry");
+    expect((await db.getAll("chunks")).length).toBe(1);
+    expect((await listCases(db))[0].state).toBe(STATES.QUEUED);
+  });
+
+  it("a case the server refuses does not hold back the cases behind it", async () => {
+    const first = await newCase(db, [{ size: 1000, kind: "report", part: 0 }]);
+    await queueCase(first.caseId, db);
+    const second = await newCase(db, [{ size: 1000, kind: "report", part: 0 }]);
+    await queueCase(second.caseId, db);
+    const server = fakeServer();
+    const fetchFn = async (url, init = {}) => (new URL(url, "http://x").pathname === `/api/v1/cases/${first.caseId}`
+      ? new Response(JSON.stringify({ error: "forbidden", message: "" }), { status: 403 })
+      : server.fetch(url, init));
+    expect(await deliverAll({ fetchFn, db, locks: noLocks })).toBe("done");
+    const states = Object.fromEntries((await listCases(db)).map((c) => [c.caseId, c.state]));
+    expect(states).toEqual({ [first.caseId]: STATES.FAILED, [second.caseId]: STATES.DELIVERED });
+  });
+
+  it("an upload the server dropped is started again, not given up", async () => {
+    const { caseId, stored } = await newCase(db, [{ size: 2_500_000, chunkSize: 1024 * 1024 }]);
+    await queueCase(caseId, db);
+    const server = fakeServer();
+    const fetchFn = async (url, init = {}) => {
+      if (new URL(url, "http://x").pathname.endsWith("/chunks/1")) server.uploads.clear(); // garbage-collected
+      return server.fetch(url, init);
+    };
+    expect(await deliverAll({ fetchFn, db, locks: noLocks })).toBe("retry");
+    expect(await deliverAll({ fetchFn: server.fetch, db, locks: noLocks })).toBe("done");
+    expect(same(server.items.get(stored[0].item.itemId), stored[0].whole)).toBe(true);
+  });
+
+  it("with wait (Background Sync), waits for the lock instead of answering busy", async () => {
+    const { caseId } = await newCase(db, [{ size: 1000, kind: "report", part: 0 }]);
+    await queueCase(caseId, db);
+    const calls = [];
+    const locks = { request: (name, opts, fn) => { calls.push(typeof opts === "function" ? "wait" : "if-available");
+      return (fn ?? opts)({}); } };
+    expect(await deliverAll({ fetchFn: fakeServer().fetch, db, locks, wait: true })).toBe("done");
+    expect(calls).toEqual(["wait"]);
+  });
+});
+
 describe("cleanup", () => {
   it("drops abandoned drafts but not one being edited, and forgets old deliveries", async () => {
     const abandoned = await newCase(db, [{ size: 1000 }]);

@@ -18,8 +18,12 @@ function statusOf(att) {
 }
 
 export function fileList(draft, changed) {
-  const list = h("ul", { class: "files", "aria-live": "polite" });
+  // Not a live region: rows are redrawn as files progress. One status line says each change of
+  // state once ("cleaned and encrypted", "needs your choice"), not every percent.
+  const list = h("ul", { class: "files" });
+  const announcer = h("p", { class: "visually-hidden", role: "status" });
   const rows = new Map();
+  const shown = new Map(); // localId -> the state its row shows
   const camera = h("input", { type: "file", accept: "image/*,video/*", capture: "environment", hidden: true,
     "data-input": "camera" });
   const gallery = h("input", { type: "file", accept: "image/*,video/*", multiple: true, hidden: true,
@@ -29,13 +33,25 @@ export function fileList(draft, changed) {
   const chooseButton = h("button", { type: "button", class: "button", ...tx("report.choose_files"),
     on: { click: () => gallery.click() } });
 
-  function render(att) {
+  function render(att, { force = false } = {}) {
     let row = rows.get(att.localId);
     if (!row) {
       row = h("li", { class: "file", "data-file": att.localId });
       rows.set(att.localId, row);
       list.append(row);
     }
+    const key = `${att.status}/${att.phase ?? ""}`;
+    if (!force && shown.get(att.localId) === key && att.status === "working") {
+      // progress only: update the text and the bar in place, so the "remove" button keeps its focus
+      const status = row.querySelector("[data-status]");
+      if (status) status.textContent = statusOf(att);
+      const bar = row.querySelector("progress");
+      if (bar) bar.value = Math.round(att.progress * 100);
+      return;
+    }
+    if (shown.get(att.localId) !== key && att.status !== "working") announcer.textContent = `${att.name} : ${statusOf(att)}`;
+    shown.set(att.localId, key);
+    const hadFocus = row.contains(document.activeElement);
     const parts = [
       h("p", { class: "file__name" }, `${att.name} `, h("span", { class: "file__status", text: `(${formatBytes(att.size)})` })),
       h("p", { class: "file__status", "data-status": att.status, text: statusOf(att) }),
@@ -63,6 +79,7 @@ export function fileList(draft, changed) {
     }
     parts.push(actions);
     row.replaceChildren(...parts);
+    if (hadFocus) actions.querySelector("button")?.focus();
   }
 
   function update(att) {
@@ -86,9 +103,14 @@ export function fileList(draft, changed) {
   camera.addEventListener("change", picked);
   gallery.addEventListener("change", picked);
 
-  const node = h("div", {}, h("div", { class: "button-row" }, takeButton, chooseButton), camera, gallery, list);
+  const node = h("div", {}, h("div", { class: "button-row" }, takeButton, chooseButton), camera, gallery, list,
+    announcer);
   return {
     node,
+    /** Every row again (after a language change). */
+    redraw() {
+      for (const att of draft.attachments) render(att, { force: true });
+    },
     setEnabled(enabled) {
       takeButton.disabled = !enabled;
       chooseButton.disabled = !enabled;

@@ -8,13 +8,14 @@ export function topbar({ rerender }) {
   return h(
     "nav",
     { class: "topbar", "aria-label": t("nav.home") },
-    h("a", { class: "topbar__title", href: "#/", text: t("nav.home") }),
+    h("a", { class: "topbar__title", href: "#/", text: t("nav.home"), "data-focus-key": "home" }),
     h(
       "div",
       { class: "topbar__actions" },
-      h("button", { type: "button", class: "button--small", text: t("nav.faq"), on: { click: () => go("questions") } }),
+      h("button", { type: "button", class: "button--small", text: t("nav.faq"), "data-focus-key": "faq",
+        on: { click: () => go("questions") } }),
       h("button", {
-        type: "button", class: "button--small lang", lang: other, text: t("nav.language"),
+        type: "button", class: "button--small lang", lang: other, text: t("nav.language"), "data-focus-key": "lang",
         "aria-label": t("nav.language_label"),
         on: { click: () => (setLanguage(other), rerender()) },
       }),

@@ -24,7 +24,7 @@ export function draftInProgress() {
 
 export async function reportScreen() {
   if (!view) view = await createView();
-  view.refresh();
+  view.refresh({ all: true }); // language or police key may have changed meanwhile
   return view.nodes;
 }
 
@@ -156,14 +156,16 @@ async function createView() {
   const send = h("button", { type: "submit", class: "button button--primary button--big", ...tx("report.send") });
   form.append(coach.urgent, coach.node, status, send);
 
+  // The send button follows the files at once (a file being encrypted must hold it back); the
+  // coach, which reads the whole form, is debounced.
   let timer = null;
   function update() {
+    refresh();
     clearTimeout(timer);
     timer = setTimeout(() => {
       const current = readForm(form, { position });
       coach.render(assessReport(current, { attachmentsCount: draft.attachments.filter((a) =>
         a.status === "sealed").length }));
-      refresh();
     }, 250);
   }
   const touched = () => {
@@ -176,17 +178,27 @@ async function createView() {
   form.addEventListener("input", update);
   form.addEventListener("change", update);
 
-  function refresh() {
-    const keyOk = policeKey().status === "ok";
+  let shownKey = null;
+  function refresh({ all = false } = {}) {
+    const keyStatus = policeKey().status;
+    const keyOk = keyStatus === "ok";
     send.disabled = !keyOk || draft.busy();
-    status.textContent = keyOk && draft.busy() ? t("report.send_disabled_files") : "";
+    const text = keyOk && draft.busy() ? t("report.send_disabled_files") : "";
+    if (status.textContent !== text) status.textContent = text; // an alert: said once, not at every step
     files.setEnabled(keyOk);
-    notice.replaceChildren(...[keyNotice()].filter(Boolean));
+    if (all || keyStatus !== shownKey) notice.replaceChildren(...[keyNotice()].filter(Boolean));
+    shownKey = keyStatus;
+    if (all) {
+      files.redraw();
+      coach.render(assessReport(readForm(form, { position }), { attachmentsCount: draft.attachments.filter((a) =>
+        a.status === "sealed").length }));
+    }
   }
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (send.disabled) return;
+    refresh();
+    if (send.disabled) return; // e.g. Enter in a field while a file is still being encrypted
     send.disabled = true;
     send.textContent = t("report.sending");
     try {

@@ -8,6 +8,7 @@ import { go } from "../router.js";
 import { sentReceipts } from "../session.js";
 
 let stopListening = () => {};
+let shownCase = null;
 
 function caseState(items, sending) {
   const states = items.map((i) => i.state);
@@ -46,6 +47,7 @@ export async function sentScreen({ caseId }) {
     return [];
   }
   const receipt = sentReceipts.get(caseId);
+  shownCase = caseId;
   const stateLine = h("p", { class: "state", role: "status", "data-case-state": "" });
   const itemList = h("ul", { class: "files" });
   const progress = new Map(); // itemId -> bytes sent, from delivery events
@@ -89,7 +91,8 @@ export async function sentScreen({ caseId }) {
   await render();
   return [
     h("h1", { text: t("sent.title") }),
-    h("p", { class: "notice notice--ok", text: t("sent.safe") }),
+    // "you can close the app" is only true where the service worker can deliver (Background Sync)
+    h("p", { class: "notice notice--ok", text: t("SyncManager" in globalThis ? "sent.safe" : "sent.safe_open") }),
     stateLine,
     delivered,
     itemList,
@@ -103,7 +106,11 @@ export async function sentScreen({ caseId }) {
   ];
 }
 
-export function leaveSentScreen() {
+/** Before any screen is drawn. Leaving a case's screen for another forgets its receipt (unless
+ * the citizen kept it on the phone): whoever picks the phone up later cannot read it there. */
+export function leaveSentScreen(nextCaseId = null) {
   stopListening();
   stopListening = () => {};
+  if (shownCase && shownCase !== nextCaseId) sentReceipts.delete(shownCase);
+  if (shownCase !== nextCaseId) shownCase = null;
 }
