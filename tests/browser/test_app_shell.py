@@ -157,6 +157,18 @@ def test_english_through_the_message_catalog(app_server, page):
     assert page.evaluate("document.documentElement.lang") == "en"
     page.reload()
     expect(page.locator("h1")).to_have_text("Report drug trafficking")
+    # switching language in the middle of a report keeps what was typed, the focus, and
+    # translates the coach too
+    page.get_by_role("button", name="Report trafficking").click()
+    page.locator('[name="place.text"]').fill("dans le quartier")
+    page.get_by_role("button", name="Français").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Votre signalement")
+    expect(page.locator("[data-coach] summary")).to_contain_text("Précision de votre signalement")
+    assert page.locator('[name="place.text"]').input_value() == "dans le quartier"
+    assert page.evaluate("document.activeElement.dataset.focusKey") == "lang"
+    page.keyboard.press("Enter")
+    expect(page.locator("[data-coach] summary")).to_contain_text("How precise your report is")
 
 
 @pytest.mark.parametrize("name, content, status, media_type", [

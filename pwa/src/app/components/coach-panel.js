@@ -2,7 +2,7 @@
 // The panel folds into a bar at the bottom of the form; advice about a danger now ("arme",
 // "menacé") is shown outside it, always visible, because it cannot wait for a tap.
 import { h } from "../dom.js";
-import { t } from "../i18n.js";
+import { t, tx } from "../i18n.js";
 
 const ICON_CLASS = { present: "ok", partial: "partial", missing: "missing" };
 
@@ -16,16 +16,17 @@ export function coachPanel() {
   const meter = h("span", { class: "coach__meter", "aria-hidden": "true" });
   const levelText = h("span", {});
   const adviceCount = h("span", { class: "coach__count" });
-  const live = h("span", { class: "visually-hidden", role: "status" }); // announces level changes only
+  // announces level changes only; outside the <details>, whose folded content is not spoken
+  const live = h("span", { class: "visually-hidden", role: "status" });
   const checks = h("ul", {});
   const flags = h("div", {});
-  const urgent = h("div", { "data-coach-urgent": "", "aria-live": "polite" });
+  const urgentFlags = h("div", { "aria-live": "polite" });
+  const urgent = h("div", { "data-coach-urgent": "" }, live, urgentFlags);
   const panel = h(
     "details",
     { class: "coach", "data-coach": "" },
-    h("summary", { class: "coach__summary" }, h("span", { text: t("report.coach_title") }), meter, levelText,
+    h("summary", { class: "coach__summary" }, h("span", tx("report.coach_title")), meter, levelText,
       adviceCount),
-    live,
     checks,
     flags,
   );
@@ -45,9 +46,9 @@ export function coachPanel() {
       c.status !== "present" && c.hintKey ? h("span", { class: "hint", text: ` ${t(`coach.${c.hintKey}`)}` }) : null)));
     flags.replaceChildren(...result.flags.filter((f) => f.kind !== "urgent").map(flagNode));
     // redrawn only when it changes, so a screen reader hears it once, not at every key
-    const urgentFlags = result.flags.filter((f) => f.kind === "urgent");
-    const signature = urgentFlags.map((f) => f.phrase).join("|");
-    if (signature !== lastUrgent) urgent.replaceChildren(...urgentFlags.map(flagNode));
+    const dangers = result.flags.filter((f) => f.kind === "urgent");
+    const signature = `${document.documentElement.lang}:${dangers.map((f) => f.phrase).join("|")}`;
+    if (signature !== lastUrgent) urgentFlags.replaceChildren(...dangers.map(flagNode));
     lastUrgent = signature;
   }
 
