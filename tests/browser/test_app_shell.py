@@ -137,6 +137,9 @@ def test_quick_exit_leaves_and_takes_the_app_out_of_history(app_server, page):
                                                                              content_type="text/html"))
     open_app(page, app_server.url)
     entries = page.evaluate("history.length")  # Playwright's first about:blank counts as one
+    page.keyboard.press("Tab")  # the skip link moves focus to the content, not the address
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main" and page.url.endswith("#/")
     page.get_by_role("link", name="Questions fréquentes").first.click()  # links and buttons alike
     expect(page.locator("h1")).to_have_text("Questions fréquentes")
     page.get_by_role("link", name="Signalement anonyme").click()
