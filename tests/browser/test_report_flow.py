@@ -52,6 +52,9 @@ def test_online_report_with_photos_is_decrypted_intact_by_the_desk(app_server, p
     case_id = send(page)
     wait_delivered(page)
     assert page.js_errors == []
+    # delivered: the "send now" button and the "it will leave" notice are gone
+    expect(page.get_by_role("button", name="Envoyer maintenant")).to_be_hidden()
+    expect(page.get_by_text("Vous pouvez fermer l'application")).to_be_hidden()
 
     verdicts = desk_decrypt(app_server)
     assert verdicts[case_id]["verdict"] == "VERIFIED", verdicts

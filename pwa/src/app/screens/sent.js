@@ -71,6 +71,7 @@ export async function sentScreen({ caseId }) {
         h("progress", { max: item.size, value: sent, "aria-label": label }));
     }));
     sendNow.hidden = state === "delivered";
+    safe.hidden = state === "delivered";
     delivered.hidden = state !== "delivered";
   }
 
@@ -88,11 +89,12 @@ export async function sentScreen({ caseId }) {
   const sendNow = h("button", { type: "button", class: "button button--primary", text: t("sent.send_now"),
     on: { click: () => kickDelivery().then(render) } });
   const delivered = h("p", { class: "notice notice--ok", text: t("sent.delivered_text"), hidden: true });
+  // "you can close the app" is only true where the service worker can deliver (Background Sync)
+  const safe = h("p", { class: "notice notice--ok", text: t("SyncManager" in globalThis ? "sent.safe" : "sent.safe_open") });
   await render();
   return [
     h("h1", { text: t("sent.title") }),
-    // "you can close the app" is only true where the service worker can deliver (Background Sync)
-    h("p", { class: "notice notice--ok", text: t("SyncManager" in globalThis ? "sent.safe" : "sent.safe_open") }),
+    safe,
     stateLine,
     delivered,
     itemList,
