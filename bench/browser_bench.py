@@ -234,7 +234,7 @@ def encryption(page, *, size_mib: int, heap_sizes_mib: list[int], rounds: int, l
             ", ".join(f"{op} {per_round[op][-1]:.0f} MB/s" for op in main_ops))
     # what explains the ratios (one run each)
     components = {}
-    for op in ("blob-read", "blob-read-1m", "sodium-raw", "sodium-sha256", "tipline-1m", "tipline-outbox"):
+    for op in ("blob-read", "blob-read-1m", "sodium-raw", "sodium-sha256", "tipline-outbox"):
         value, _ = _job(page, op)
         components[op] = {"mb_s": round(mb_per_s(size, value["ms"] / 1000), 1), "ms": round(value["ms"], 1)}
     log("browser: components " + ", ".join(f"{k} {v['mb_s']:.0f}" for k, v in components.items()) + " MB/s")

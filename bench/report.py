@@ -273,7 +273,6 @@ def _browser_details(t: Table, web: dict | None) -> None:
                  "blob-read-1m": "Blob.slice(1 MiB).arrayBuffer() alone, whole file",
                  "sodium-raw": "libsodium.js XChaCha20-Poly1305 alone, 64 KiB calls (in memory)",
                  "sodium-sha256": "libsodium.js SHA-256 alone, 64 KiB updates (sealStream hashes twice)",
-                 "tipline-1m": "sealStream with the Blob read 1 MiB at a time (64 KiB served from it)",
                  "tipline-outbox": "sealStream into the outbox (OutboxWriter, IndexedDB, 1 MiB records)"}
         for key, label in names.items():
             if key in c:

@@ -27,22 +27,6 @@ function blobSource(b) {
   return { size: b.size, read: (offset, length) => readSequential(b, offset, length) };
 }
 
-/** The same, but one Blob read per MiB (what the app could do): the 64 KiB reads are served from it. */
-function bufferedBlobSource(b, ahead = MiB) {
-  let start = 0;
-  let cache = new Uint8Array(0);
-  return {
-    size: b.size,
-    read: async (offset, length) => {
-      if (offset < start || offset + length > start + cache.length) {
-        start = offset;
-        cache = new Uint8Array(await b.slice(offset, offset + Math.max(length, ahead)).arrayBuffer());
-      }
-      return cache.subarray(offset - start, offset - start + length);
-    },
-  };
-}
-
 /** Every 64 KiB piece of `bytes` bytes of the repeated 1 MiB, in order. */
 function* pieces(bytes) {
   for (let done = 0; done < bytes; done += PIECE) {
@@ -59,12 +43,6 @@ const runs = {
   async tipline() {
     let out = 0;
     const result = await sealStream(blobSource(blob), async (bytes) => { out += bytes.length; }, sealOptions());
-    return { outBytes: out, envelopeSize: result.envelopeSize };
-  },
-
-  async "tipline-1m"() {
-    let out = 0;
-    const result = await sealStream(bufferedBlobSource(blob), async (bytes) => { out += bytes.length; }, sealOptions());
     return { outBytes: out, envelopeSize: result.envelopeSize };
   },
 

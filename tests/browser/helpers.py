@@ -100,6 +100,28 @@ def report_items(srv, case_id: str) -> list[str]:
     return [i["kind"] for i in answer.json().get("items", [])] if answer.ok else []
 
 
+# The phone's outbox as someone holding the phone could read it (IndexedDB, "tipline-outbox").
+_OUTBOX = """async ([op, arg]) => {
+    if (!(await indexedDB.databases()).some(d => d.name === 'tipline-outbox')) return null;
+    const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+    const ask = (store, method, ...args) => new Promise(r => {
+        const q = db.transaction(store).objectStore(store)[method](...args); q.onsuccess = () => r(q.result); });
+    const answer = op === 'count' ? await ask(arg, 'count') : await ask('cases', 'get', arg);
+    db.close();
+    return answer;
+}"""
+
+
+def outbox_count(page: Page, store: str) -> int:
+    """How many records a store of the outbox holds (0 if the app never opened it)."""
+    return page.evaluate(_OUTBOX, ["count", store]) or 0
+
+
+def case_record(page: Page, case_id: str) -> dict | None:
+    """The phone's own record of a case."""
+    return page.evaluate(_OUTBOX, ["case", case_id])
+
+
 def case_state(page: Page) -> str:
     return page.locator("[data-case-state]").get_attribute("data-case-state")
 

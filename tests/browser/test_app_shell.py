@@ -10,7 +10,16 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import desk_decrypt, make_app_server
-from tests.browser.helpers import camera_video, fill_report, open_app, scan_requests, send, wait_delivered, wait_for_key
+from tests.browser.helpers import (
+    camera_video,
+    fill_report,
+    open_app,
+    outbox_count,
+    scan_requests,
+    send,
+    wait_delivered,
+    wait_for_key,
+)
 from tests.support.desk import desk
 
 REPO = Path(__file__).resolve().parents[2]
@@ -122,12 +131,7 @@ def test_a_bundle_signed_by_another_root_is_refused(tmp_path, desk_keys, pwa_bui
         expect(page.get_by_role("button", name="Choisir dans la galerie")).to_be_disabled()
         fill_report(page)
         assert scan_requests(srv.requests(), [b"PUT /api/v1/cases"]) == []
-        assert page.evaluate("""async () => {
-            const dbs = await indexedDB.databases();
-            if (!dbs.some(d => d.name === 'tipline-outbox')) return 0;
-            const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
-            return await new Promise(r => { const q = db.transaction('items').objectStore('items').count(); q.onsuccess = () => r(q.result); });
-        }""") == 0
+        assert outbox_count(page, "items") == 0
     finally:
         srv.stop()
 
@@ -231,12 +235,7 @@ def test_a_file_too_big_for_the_phones_space_is_refused_with_a_clear_message(app
     expect(page.locator('.file [data-status="no_space"]')).to_be_visible(timeout=60_000)
     expect(page.locator('.file [data-status="no_space"]')).to_contain_text("Pas assez d'espace sur le téléphone")
     # nothing of it was written to the outbox
-    assert page.evaluate("""async () => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
-        const count = (store) => new Promise(r => { const q = db.transaction(store).objectStore(store).count();
-                                                    q.onsuccess = () => r(q.result); });
-        return [await count('items'), await count('chunks')];
-    }""") == [0, 0]
+    assert [outbox_count(page, "items"), outbox_count(page, "chunks")] == [0, 0]
     for w in patched:
         w.evaluate("() => { self.lowSpace = false; }")  # space again: the real estimate
     page.get_by_role("button", name="Retirer VID_0100.mov").click()

@@ -16,6 +16,7 @@ from tests.browser.helpers import (
     EXIF_MARKERS,
     FORM_CANARIES,
     attach,
+    case_record,
     fill_report,
     open_app,
     queue_offline,
@@ -151,15 +152,6 @@ def test_server_killed_mid_video_upload_then_resumed(app_server, page, tmp_path)
     assert video_out.stat().st_size == video.stat().st_size  # boxes neutralised in place: same size
     assert frames_md5(video_out) == frames_md5(video)
     assert scan_requests(app_server.requests(), EXIF_MARKERS) == []
-
-
-def case_record(page, case_id: str) -> dict:
-    """The phone's own record of a case in IndexedDB (what someone holding the phone could read)."""
-    return page.evaluate("""async (caseId) => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
-        return await new Promise(r => { const q = db.transaction('cases').objectStore('cases').get(caseId);
-                                        q.onsuccess = () => r(q.result); });
-    }""", case_id)
 
 
 def test_receipt_derives_the_keys_in_the_report_and_stays_only_if_asked(app_server, page):
