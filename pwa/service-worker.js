@@ -57,12 +57,18 @@ async function fromCache(key, request) {
   return fetch(request);
 }
 
+// A sync event may run a few minutes before the browser stops it: within that, items that
+// are due again soon (the backoff's first steps) are retried in the same event.
+const SYNC_KEEP_ALIVE_MS = 30_000;
+const SYNC_BUDGET_MS = 3 * 60_000;
+
 self.addEventListener("sync", (event) => {
   if (event.tag !== SYNC_TAG) return;
   event.waitUntil(
     // wait: if a page is delivering, take over when it is done or closed (not "busy", which the
-    // browser would count as success)
-    deliverAll({ wait: true }).then((result) => {
+    // browser would count as success). fetch() is the transport here (no XMLHttpRequest in a
+    // service worker): its time limit is sized from each body and the measured uplink.
+    deliverAll({ wait: true, keepAliveMs: SYNC_KEEP_ALIVE_MS, budgetMs: SYNC_BUDGET_MS }).then((result) => {
       // Rejecting tells the browser to fire the sync again later, with its own backoff.
       if (result === "retry") throw new Error("delivery incomplete; the browser will retry");
     }),

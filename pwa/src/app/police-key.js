@@ -34,8 +34,10 @@ async function verify(documentText, minSequence) {
 
 const FETCH_TIMEOUT_MS = 15_000;
 const RECHECK_MS = 10 * 60_000;
+const RETRY_MS = 20_000; // while the key is not usable, and the app is in view, ask again this often
 let inFlight = null;
 let checkedAt = 0;
+let retryTimer = null;
 
 /**
  * Check the police key: the last verified bundle is used at once (so a slow network never
@@ -46,6 +48,7 @@ export function refreshPoliceKey() {
   inFlight ??= check().finally(() => {
     inFlight = null;
     checkedAt = Date.now();
+    scheduleRetry();
   });
   return inFlight;
 }
@@ -56,6 +59,37 @@ export function recheckPoliceKey() {
   return Promise.resolve(state);
 }
 
+// A key that is not usable is asked for again every little while, so the app notices a network
+// (or a server) that came back without waiting for an `online` event that may never come.
+function scheduleRetry() {
+  clearTimeout(retryTimer);
+  retryTimer = null;
+  if (state.status === "ok" || typeof document === "undefined") return;
+  retryTimer = setTimeout(() => {
+    if (document.visibilityState === "hidden") scheduleRetry();
+    else refreshPoliceKey().catch(() => {});
+  }, RETRY_MS);
+}
+
+/**
+ * The key bundle as the server sent it, or null if the answer did not come from the server:
+ * no network, a timeout, an error status, or a page that is not JSON (a captive portal's login
+ * page, a proxy's error page). Such an answer says nothing about the police key.
+ */
+async function fetchBundle() {
+  try {
+    const response = await fetch("/api/v1/key-bundle", { cache: "no-store", credentials: "omit",
+      redirect: "manual", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
+    if (response.status !== 200) return null;
+    if (!/^application\/json\s*(;|$)/i.test(response.headers.get("Content-Type") ?? "")) return null;
+    const text = await response.text();
+    JSON.parse(text); // a truncated body is not an answer either
+    return text;
+  } catch {
+    return null; // offline or too slow: the last verified bundle stands
+  }
+}
+
 async function check() {
   const stored = await getMeta("bundle");
   let storedResult = null;
@@ -63,19 +97,20 @@ async function check() {
     storedResult = await verify(stored.document, stored.sequence);
     if (storedResult.ok && state.status !== "ok") publish({ status: "ok", bundle: storedResult.bundle, offline: true });
   }
-  let text = null;
-  try {
-    const response = await fetch("/api/v1/key-bundle", { cache: "no-store", credentials: "omit",
-      signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-    if (response.ok) text = await response.text();
-  } catch {
-    // offline or too slow: the last verified bundle stands
-  }
+  const text = await fetchBundle();
   if (text !== null) {
     const result = await verify(text, stored?.sequence ?? 0);
-    if (!result.ok) return publish({ status: "invalid", code: result.code, message: result.message });
-    await setMeta("bundle", { document: text, sequence: result.bundle.sequence });
-    return publish({ status: "ok", bundle: result.bundle });
+    if (result.ok) {
+      await setMeta("bundle", { document: text, sequence: result.bundle.sequence });
+      return publish({ status: "ok", bundle: result.bundle });
+    }
+    // A bundle that does not verify never replaces one that did: the stored one stands (a
+    // portal or a proxy that rewrites answers cannot stop the app, and a server that swaps the
+    // key gets nothing used). With nothing stored there is no key to trust at all.
+    console.warn("the server's key bundle was refused", result.code);
+    if (!storedResult?.ok && !(storedResult?.code === "bundle_expired")) {
+      return publish({ status: "invalid", code: result.code, message: result.message });
+    }
   }
   if (!stored) return publish({ status: "offline" });
   if (storedResult.ok) return publish({ status: "ok", bundle: storedResult.bundle, offline: true });

@@ -1,7 +1,12 @@
 // Case and item records in the outbox, and the state changes the app makes on them.
+import { PERMANENT_CODES } from "./classify.js";
 import { openOutbox } from "./db.js";
 
-export const STATES = { DRAFT: "draft", QUEUED: "queued", DELIVERED: "delivered", FAILED: "failed" };
+// An item is queued, delivered, failed (refused for good by the server: the citizen decides) or
+// withdrawn (refused, and the citizen chose to send the rest without it). A case is queued until
+// every item is delivered or withdrawn; it fails only if its report is refused.
+export const STATES = { DRAFT: "draft", QUEUED: "queued", DELIVERED: "delivered", FAILED: "failed",
+  WITHDRAWN: "withdrawn" };
 const FORGET_DELIVERED_AFTER_MS = 24 * 3600 * 1000;
 
 export async function putCase(record, db) {
@@ -36,10 +41,11 @@ export async function deleteItemData(itemId, db, { keepRecord = false } = {}) {
   await tx.done;
 }
 
-/** The citizen pressed send: the case and every item in it become queued, atomically. */
+/** The citizen pressed send: the case and every item in it become queued, atomically (and on
+ * disk: strict durability flushes the ciphertext records written before it too). */
 export async function queueCase(caseId, db) {
   db ??= await openOutbox();
-  const tx = db.transaction(["cases", "items"], "readwrite");
+  const tx = db.transaction(["cases", "items"], "readwrite", { durability: "strict" });
   const record = await tx.objectStore("cases").get(caseId);
   if (!record) throw new Error("no such case");
   record.state = STATES.QUEUED;
@@ -84,4 +90,128 @@ export async function getMeta(key, db) {
 export async function setMeta(key, value, db) {
   db ??= await openOutbox();
   await db.put("meta", value, key);
+}
+
+/**
+ * Change some fields of a stored record, reading it again in the same transaction: the citizen
+ * may have ticked "keep the receipt" or erased the case while a delivery ran, and a record read
+ * earlier must never overwrite that. Returns the new record, or null when it is gone.
+ */
+export async function update(db, store, key, changes) {
+  const tx = db.transaction(store, "readwrite");
+  const current = await tx.store.get(key);
+  if (current) await tx.store.put(Object.assign(current, changes));
+  await tx.done;
+  return current ?? null;
+}
+
+/** After an item is delivered: the case is delivered once every item is delivered or withdrawn. */
+export async function settleCase(caseId, db, now = Date.now()) {
+  const tx = db.transaction(["cases", "items"], "readwrite");
+  const record = await tx.objectStore("cases").get(caseId);
+  if (record) {
+    const items = await tx.objectStore("items").index("byCase").getAll(caseId);
+    const done = items.length > 0 && items.every((i) => i.state === STATES.DELIVERED || i.state === STATES.WITHDRAWN);
+    if (done && record.state !== STATES.DELIVERED) {
+      record.state = STATES.DELIVERED;
+      record.deliveredAt = new Date(now).toISOString();
+      await tx.objectStore("cases").put(record);
+    }
+  }
+  await tx.done;
+  return record ?? null;
+}
+
+/** "Send now": every queued item may go at once, whatever its backoff (only those waiting for
+ * one of `waits`, if given: the network came back, so the server's own "later" still holds). */
+export async function resetBackoff(db, { waits = null } = {}) {
+  db ??= await openOutbox();
+  const tx = db.transaction("items", "readwrite");
+  let changed = 0;
+  for (const item of await tx.store.getAll()) {
+    if (item.state !== STATES.QUEUED || !item.retryAt || (waits && !waits.includes(item.wait))) continue;
+    Object.assign(item, { retryAt: 0, attempt: 0 });
+    await tx.store.put(item);
+    changed += 1;
+  }
+  await tx.done;
+  return changed;
+}
+
+/**
+ * The citizen chose to send the rest of a case without its refused attachments. With
+ * `report` (the report sealed again without them, stored as a draft item by the worker), it
+ * replaces the old report; without it the old one goes as it is, naming files the police will
+ * see as missing (docs/decisions.md). One transaction: either all of it happens or none.
+ */
+export async function withdrawItems(caseId, itemIds, { report = null } = {}, db) {
+  db ??= await openOutbox();
+  const tx = db.transaction(["cases", "items", "chunks"], "readwrite", { durability: "strict" });
+  const items = tx.objectStore("items");
+  const chunks = tx.objectStore("chunks");
+  const record = await tx.objectStore("cases").get(caseId);
+  if (!record) throw new Error("no such case");
+  const all = await items.index("byCase").getAll(caseId);
+  const drop = (id) => chunks.delete(IDBKeyRange.bound([id, 0], [id, Infinity]));
+  for (const item of all.filter((i) => itemIds.includes(i.itemId) && i.state === STATES.FAILED)) {
+    await drop(item.itemId);
+    await items.put(Object.assign(item, { state: STATES.WITHDRAWN }));
+  }
+  if (report) {
+    const old = all.find((i) => i.kind === "report" && i.itemId !== report);
+    const fresh = await items.get(report);
+    if (!fresh || fresh.caseId !== caseId) throw new Error("the new report is not stored");
+    if (old?.state === STATES.DELIVERED) {
+      // the old report got there meanwhile: the server keeps it, the new one is not needed
+      await drop(fresh.itemId);
+      await items.delete(fresh.itemId);
+    } else {
+      if (old) {
+        await drop(old.itemId);
+        await items.delete(old.itemId);
+      }
+      await items.put(Object.assign(fresh, { state: STATES.QUEUED }));
+      record.resealed = true;
+    }
+  }
+  delete record.holdUntil;
+  const now = await items.index("byCase").getAll(caseId);
+  if (now.length && now.every((i) => i.state === STATES.DELIVERED || i.state === STATES.WITHDRAWN)) {
+    record.state = STATES.DELIVERED;
+    record.deliveredAt = new Date().toISOString();
+  }
+  record.withdrawn = [...new Set([...(record.withdrawn ?? []), ...all.filter((i) => itemIds.includes(i.itemId))
+    .map((i) => i.part)])].sort((a, b) => a - b);
+  if (record.state === STATES.FAILED && !now.some((i) => i.kind === "report" && i.state === STATES.FAILED)) {
+    record.state = STATES.QUEUED;
+  }
+  await tx.objectStore("cases").put(record);
+  await tx.done;
+}
+
+/**
+ * Items (and cases) the first version of the app marked failed for any 4xx, even a proxy's HTML
+ * page ("http_error") or a server answer that only asked for another step: queue them again.
+ * Refusals this version records carry `refusedAt` and are left alone.
+ */
+export async function reviveMisclassified(db) {
+  const revive = (r) => r.state === STATES.FAILED && !r.refusedAt && !PERMANENT_CODES.has(r.error) &&
+    r.error !== "chunk_lost";
+  const tx = db.transaction(["cases", "items"], "readwrite");
+  const cases = tx.objectStore("cases");
+  for (const item of await tx.objectStore("items").getAll()) {
+    if (!revive(item)) continue;
+    delete item.error;
+    item.state = STATES.QUEUED;
+    await tx.objectStore("items").put(item);
+  }
+  for (const record of await cases.getAll()) {
+    if (!revive(record)) continue;
+    const items = await tx.objectStore("items").index("byCase").getAll(record.caseId);
+    if (items.some((i) => i.kind === "report" && i.state === STATES.FAILED)) continue;
+    record.state = STATES.QUEUED;
+    delete record.error;
+    await cases.put(record);
+  }
+  await tx.done;
 }

@@ -19,6 +19,12 @@ import { OutboxWriter } from "../outbox/writer.js";
 
 const ready = sodium();
 let rootKey = null;
+// The plaintext of each report sealed by this worker, in memory only (never stored), until the
+// page says it is delivered or erased: if the server refuses one of its attachments for good,
+// the citizen can send the rest and the report is sealed again without it (docs/decisions.md).
+// A page closed takes it along; the report then goes as it was sealed.
+const reports = new Map(); // caseId -> report object
+const MAX_HELD = 20;
 
 const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g), (b) => parseInt(b, 16));
 const fromB64 = (text) => readySodium().from_base64(text, readySodium().base64_variants.ORIGINAL);
@@ -128,19 +134,57 @@ const ops = {
   },
 
   async "seal-report"({ caseId, itemId, report, recipients }) {
-    const bytes = new TextEncoder().encode(JSON.stringify(report));
-    const writer = new OutboxWriter({ itemId, caseId, kind: "report", part: 0 });
-    const options = { kind: Kind.REPORT, caseId: hexToBytes(caseId), partIndex: 0,
-      recipients: recipients.map(fromB64), envelopeId: hexToBytes(itemId) };
-    try {
-      const { item } = await sealInto(writer, bytesSource(bytes), options, () => {});
-      return { itemId: item.itemId, size: item.size };
-    } catch (error) {
-      await writer.abort();
-      throw error;
-    }
+    const item = await sealReport({ caseId, itemId, report, recipients });
+    reports.delete(caseId);
+    reports.set(caseId, report);
+    while (reports.size > MAX_HELD) reports.delete(reports.keys().next().value);
+    return { itemId: item.itemId, size: item.size };
+  },
+
+  /** Whether this worker still holds the report of `caseId` (and so can seal it again). */
+  async "has-report"({ caseId }) {
+    return { held: reports.has(caseId) };
+  },
+
+  /**
+   * The report of `caseId` sealed again into a new draft item `itemId`, without the attachments
+   * of `dropParts`, which it lists under `withdrawn` with the server's reason, so the police
+   * know what the citizen meant to send (docs/report.md).
+   */
+  async "reseal-report"({ caseId, itemId, dropParts, reasons = {}, recipients }) {
+    const held = reports.get(caseId);
+    if (!held) return { status: "forgotten" };
+    const dropped = (held.attachments ?? []).filter((e) => dropParts.includes(e.part));
+    const report = {
+      ...held,
+      attachments: (held.attachments ?? []).filter((e) => !dropParts.includes(e.part)),
+      withdrawn: [...(held.withdrawn ?? []), ...dropped.map((e) => ({ part: e.part, name: e.name,
+        media_type: e.media_type, length: e.length, reason: reasons[e.part] ?? "refused" }))],
+    };
+    const item = await sealReport({ caseId, itemId, report, recipients });
+    reports.set(caseId, report);
+    return { status: "resealed", itemId: item.itemId, size: item.size };
+  },
+
+  async "forget-report"({ caseId }) {
+    reports.delete(caseId);
+    return {};
   },
 };
+
+async function sealReport({ caseId, itemId, report, recipients }) {
+  const bytes = new TextEncoder().encode(JSON.stringify(report));
+  const writer = new OutboxWriter({ itemId, caseId, kind: "report", part: 0 });
+  const options = { kind: Kind.REPORT, caseId: hexToBytes(caseId), partIndex: 0,
+    recipients: recipients.map(fromB64), envelopeId: hexToBytes(itemId) };
+  try {
+    const { item } = await sealInto(writer, bytesSource(bytes), options, () => {});
+    return item;
+  } catch (error) {
+    await writer.abort();
+    throw error;
+  }
+}
 
 self.onmessage = async ({ data }) => {
   const { id, op, ...payload } = data;

@@ -1,0 +1,55 @@
+// One request to the citizen API through the outbox's limiter and transport, its answer
+// classified (classify.js), its time limits from the measured uplink (uplink.js).
+import { classify, WAIT } from "./classify.js";
+import { URGENT } from "./limiter.js";
+import { TransportError } from "./transport.js";
+
+export const API = "/api/v1";
+
+/** Not delivered now; nothing is lost, try again later. `wait` says why (classify.js WAIT). */
+export class RetryLater extends Error {
+  constructor(wait, message, { retryAfterMs = 0, status = 0, code = null } = {}) {
+    super(message);
+    Object.assign(this, { wait, retryAfterMs, status, code, progressed: false });
+  }
+}
+
+/** This server refused the item for good (classify.js PERMANENT_CODES), or its bytes are lost on the phone. */
+export class Refused extends Error {
+  constructor(status, code, message = "") {
+    super(`${status} ${code}: ${message}`);
+    Object.assign(this, { status, code, reason: message });
+  }
+}
+
+/**
+ * Send one request; resolve to the server's JSON (null for 204), or throw RetryLater/Refused.
+ * `bytes` is the body's size (for the time limits and the uplink's measure). `prepare`, if
+ * given, makes {body, headers} once a slot is free: a piece is read and hashed only when it
+ * can go, so no more than the limiter's slots of pieces sit in memory.
+ */
+export async function call(ctx, method, path, { body, headers, bytes = 0, priority = URGENT, limits, prepare } = {}) {
+  const release = await ctx.limiter.acquire(priority);
+  let answer;
+  let started;
+  try {
+    if (prepare) ({ body, headers } = await prepare());
+    started = ctx.now();
+    answer = await ctx.transport({ method, url: ctx.base + API + path, body, headers,
+      limits: limits ?? ctx.uplink.limits(bytes) });
+  } catch (error) {
+    if (!(error instanceof TransportError)) throw error;
+    if (error.reason !== "network") ctx.uplink.slower(bytes);
+    throw new RetryLater(WAIT.NETWORK, `${method} ${path}: ${error.message}`);
+  } finally {
+    release();
+  }
+  const verdict = classify(answer, ctx.now());
+  if (verdict.kind === "ok") {
+    ctx.uplink.record(bytes, ctx.now() - started);
+    return verdict.json;
+  }
+  if (verdict.kind === "refused") throw new Refused(verdict.status, verdict.code, verdict.message);
+  throw new RetryLater(verdict.wait, `${method} ${path}: HTTP ${verdict.status}${verdict.code ? ` ${verdict.code}` : ""}`,
+    verdict);
+}

@@ -1,0 +1,163 @@
+// How one item travels to the server. A report (small) goes in one PUT. An attachment goes
+// through a resumable upload: started first ("announced": the server checks its header, size
+// and the case's room before any byte, so a refusal comes before the report is sent), then cut
+// into pieces sized to the measured uplink, two in flight, then completed. The local copy goes
+// only when the server's answer names the very item and bytes we sent.
+import { call, Refused, RetryLater } from "./api.js";
+import { WAIT } from "./classify.js";
+import { BULK } from "./limiter.js";
+import { readRange } from "./reader.js";
+
+export const DIRECT_LIMIT = 1024 * 1024; // up to this size a report or message goes in one PUT
+const OCTETS = "application/octet-stream";
+const JSON_TYPE = "application/json";
+const COMPLETE_RATE = 10_000; // bytes per ms the server is allowed for assembling an upload
+
+function base64(bytes) {
+  let s = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(s);
+}
+
+async function contentDigest(data) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
+  return `sha-256=:${base64(digest)}:`;
+}
+
+/** Whether an item goes through a resumable upload (attachments always: they are announced). */
+export function isUploaded(item) {
+  return item.kind === "attachment" || item.size > DIRECT_LIMIT;
+}
+
+/** The server's answer must name the very bytes we sent before the local copy may go (a 200
+ * from a captive portal or a misbehaving proxy is not a confirmation). */
+function confirmed(receipt, item) {
+  if (receipt?.item_id !== item.itemId || (receipt.sha256 !== undefined && receipt.sha256 !== item.sha256)) {
+    throw new RetryLater(WAIT.UNREACHED, `no confirmation from the server for ${item.itemId}`);
+  }
+}
+
+function uploadState(json, item) {
+  const ok = json && Array.isArray(json.received) && typeof json.complete === "boolean" &&
+    Number.isInteger(json.chunk_size) && json.chunk_size > 0 && (json.item_id ?? item.itemId) === item.itemId;
+  if (!ok) throw new RetryLater(WAIT.UNREACHED, `unexpected answer about the upload of ${item.itemId}`);
+  return json;
+}
+
+const pieceLength = (item, chunkSize, index) => Math.min(chunkSize, item.size - index * chunkSize);
+
+export async function sendWhole(ctx, item) {
+  const receipt = await call(ctx, "PUT", `/cases/${item.caseId}/items/${item.itemId}`, {
+    bytes: item.size,
+    prepare: async () => {
+      const data = await readRange(ctx.db, item, 0, item.size);
+      return { body: data, headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) } };
+    },
+  });
+  confirmed(receipt, item);
+  ctx.progress(item, item.size);
+}
+
+async function startUpload(ctx, item, chunkSize) {
+  const path = `/cases/${item.caseId}/uploads/${item.itemId}`;
+  let state;
+  try {
+    state = uploadState(await call(ctx, "PUT", path, {
+      body: JSON.stringify({ size: item.size, chunk_size: chunkSize, sha256: item.sha256, header: item.headerB64 }),
+      headers: { "Content-Type": JSON_TYPE },
+    }), item);
+  } catch (error) {
+    if (!(error instanceof RetryLater) || error.code !== "upload_conflict") throw error;
+    // The server holds this upload cut in other pieces (our note of it was lost, or another
+    // context raced us): carry on with its pieces.
+    state = uploadState(await call(ctx, "GET", path), item);
+  }
+  await ctx.remember(item, { announced: true, uploadChunkSize: state.chunk_size });
+  return state;
+}
+
+/** Start the item's upload once per run (memoised): the server's state of it. */
+export function announce(ctx, item) {
+  let known = ctx.uploads.get(item.itemId);
+  if (!known) {
+    known = startUpload(ctx, item, item.uploadChunkSize ?? ctx.uplink.chunkSize(item.size));
+    ctx.uploads.set(item.itemId, known);
+    known.catch(() => ctx.uploads.delete(item.itemId));
+  }
+  return known;
+}
+
+export async function sendChunked(ctx, item) {
+  const path = `/cases/${item.caseId}/uploads/${item.itemId}`;
+  let state = await announce(ctx, item);
+  if (!state.complete && state.received.length === 0 && ctx.uplink.wantsOtherSize(state.chunk_size, item.size)) {
+    // Nothing is held yet and the link turned out far faster or slower than guessed: cut again.
+    await call(ctx, "DELETE", path);
+    const again = startUpload(ctx, item, ctx.uplink.chunkSize(item.size));
+    ctx.uploads.set(item.itemId, again);
+    again.catch(() => ctx.uploads.delete(item.itemId));
+    state = await again;
+  }
+  if (state.complete) {
+    confirmed(state.item, item);
+    ctx.progress(item, item.size);
+    return;
+  }
+  const chunkSize = state.chunk_size;
+  const count = Math.ceil(item.size / chunkSize);
+  const held = new Set(state.received);
+  const missing = [];
+  let sent = 0;
+  for (let index = 0; index < count; index += 1) {
+    if (held.has(index)) sent += pieceLength(item, chunkSize, index);
+    else missing.push(index);
+  }
+  ctx.progress(item, sent);
+  let next = 0;
+  let failure = null;
+  let moved = false;
+  const lane = async () => {
+    while (failure === null && next < missing.length) {
+      const index = missing[next];
+      next += 1;
+      const length = pieceLength(item, chunkSize, index);
+      try {
+        await ctx.stillWanted(item);
+        const answer = await call(ctx, "PUT", `${path}/chunks/${index}`, {
+          priority: BULK,
+          bytes: length,
+          prepare: async () => {
+            const data = await readRange(ctx.db, item, index * chunkSize, length);
+            return { body: data, headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) } };
+          },
+        });
+        if (answer?.index !== index) throw new RetryLater(WAIT.UNREACHED, `no receipt for piece ${index}`);
+        moved = true;
+        sent += length;
+        ctx.progress(item, sent);
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: ctx.lanes }, lane));
+  if (failure) {
+    failure.progressed = moved;
+    throw failure;
+  }
+  const limits = { ...ctx.uplink.limits(0) };
+  limits.answerMs += Math.ceil(item.size / COMPLETE_RATE);
+  limits.totalMs += Math.ceil(item.size / COMPLETE_RATE);
+  let done;
+  try {
+    done = uploadState(await call(ctx, "POST", `${path}/complete`, { limits }), item);
+  } catch (error) {
+    if (error instanceof RetryLater) error.progressed = moved;
+    throw error;
+  }
+  if (!done.complete) throw Object.assign(new RetryLater(WAIT.SERVER, "the upload is not complete"), { progressed: moved });
+  confirmed(done.item, item);
+  ctx.progress(item, item.size);
+}
+
+export { Refused, RetryLater };
