@@ -78,19 +78,22 @@ class AppServer:
         return "".join(p.read_text(errors="replace") for p in self.logs if p.exists())
 
 
-def make_app_server(root: Path, desk_keys, pwa_build: Path, *, keys_dir: Path | None = None) -> AppServer:
+def make_app_server(root: Path, desk_keys, pwa_build: Path, *, keys_dir: Path | None = None,
+                    public_port: int | None = None, env: dict | None = None) -> AppServer:
+    """The real server, not started. With ``public_port``, phones reach it through something
+    listening there (tests/support/netproxy.py): the bundle and the origin name that port."""
     template_home, _ = desk_keys
     home = root / "desk-home"
     shutil.copytree(template_home, home)
     port = free_port()
-    origin = f"http://127.0.0.1:{port}"
+    origin = f"http://127.0.0.1:{public_port or port}"
     if keys_dir is None:
         keys_dir = root / "keys"
         desk(home, "sign-bundle", "--origin", origin, "--out", str(keys_dir / "bundle.json"),
              "--root-out", str(keys_dir / "root-key.json"))
     capture = root / "capture"
     env = {"TIPLINE_DATA_DIR": str(root / "data"), "TIPLINE_KEYS_DIR": str(keys_dir), "TIPLINE_ORIGIN": origin,
-           "TIPLINE_PWA_DIR": str(pwa_build), "TIPLINE_TEST_CAPTURE_DIR": str(capture)}
+           "TIPLINE_PWA_DIR": str(pwa_build), "TIPLINE_TEST_CAPTURE_DIR": str(capture), **(env or {})}
     server_cli(env, "db", "upgrade")
     server_cli(env, "create-operator", OPERATOR, "--password-stdin", stdin=OPERATOR_PASSWORD + "\n")
     return AppServer(root, port, env, home, capture)

@@ -15,7 +15,7 @@ const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(by
   b.toString(16).padStart(2, "0")).join("");
 
 /** Whether this page's crypto worker still holds a report's plaintext (it can seal it again). */
-async function canHold(caseId) {
+export async function canHold(caseId) {
   try {
     return (await callWorker("has-report", { caseId })).held === true;
   } catch {

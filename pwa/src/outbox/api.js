@@ -28,14 +28,15 @@ export class Refused extends Error {
  * given, makes {body, headers} once a slot is free: a piece is read and hashed only when it
  * can go, so no more than the limiter's slots of pieces sit in memory.
  */
-export async function call(ctx, method, path, { body, headers, bytes = 0, priority = URGENT, limits, prepare } = {}) {
+export async function call(ctx, method, path, { body, headers, bytes = 0, priority = URGENT, limits, prepare,
+  onUpload } = {}) {
   const release = await ctx.limiter.acquire(priority);
   let answer;
   let started;
   try {
     if (prepare) ({ body, headers } = await prepare());
     started = ctx.now();
-    answer = await ctx.transport({ method, url: ctx.base + API + path, body, headers,
+    answer = await ctx.transport({ method, url: ctx.base + API + path, body, headers, onUpload,
       limits: limits ?? ctx.uplink.limits(bytes) });
   } catch (error) {
     if (!(error instanceof TransportError)) throw error;

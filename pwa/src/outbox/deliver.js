@@ -246,6 +246,17 @@ class Run {
   }
 }
 
+/** Progress events, at most two a second per item (the last one, the whole item, always). */
+function throttledProgress(every = 500) {
+  const last = new Map();
+  return (item, sent) => {
+    const now = Date.now();
+    if (sent < item.size && now - (last.get(item.itemId) ?? 0) < every) return;
+    last.set(item.itemId, now);
+    tell({ type: "progress", caseId: item.caseId, itemId: item.itemId, sent, total: item.size });
+  };
+}
+
 async function run(options) {
   const db = options.db ?? (await openOutbox());
   uplink ??= Uplink.from(await getMeta("uplink", db).catch(() => null));
@@ -262,7 +273,7 @@ async function run(options) {
     backoffMax: options.backoffMax,
     canHold: options.canHold,
     uploads: new Map(),
-    progress: (item, sent) => tell({ type: "progress", caseId: item.caseId, itemId: item.itemId, sent, total: item.size }),
+    progress: throttledProgress(),
   };
   const loop = new Run(ctx, { keepAliveMs: options.keepAliveMs, deadline: ctx.now() + options.budgetMs });
   ctx.remember = async (item, changes) => {

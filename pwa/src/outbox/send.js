@@ -116,6 +116,8 @@ export async function sendChunked(ctx, item) {
   let next = 0;
   let failure = null;
   let moved = false;
+  const travelling = new Map(); // piece index -> bytes of it handed to the network so far
+  const show = () => ctx.progress(item, sent + [...travelling.values()].reduce((a, b) => a + b, 0));
   const lane = async () => {
     while (failure === null && next < missing.length) {
       const index = missing[next];
@@ -130,12 +132,18 @@ export async function sendChunked(ctx, item) {
             const data = await readRange(ctx.db, item, index * chunkSize, length);
             return { body: data, headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) } };
           },
+          onUpload: (loaded) => {
+            travelling.set(index, Math.min(loaded, length));
+            show();
+          },
         });
+        travelling.delete(index);
         if (answer?.index !== index) throw new RetryLater(WAIT.UNREACHED, `no receipt for piece ${index}`);
         moved = true;
         sent += length;
-        ctx.progress(item, sent);
+        show();
       } catch (error) {
+        travelling.delete(index);
         failure ??= error;
       }
     }

@@ -42,7 +42,7 @@ export function fetchTransport(fetchFn = globalThis.fetch?.bind(globalThis)) {
 }
 
 export function xhrTransport(XHR = globalThis.XMLHttpRequest) {
-  return ({ method, url, body, headers, limits }) => new Promise((resolve, reject) => {
+  return ({ method, url, body, headers, limits, onUpload }) => new Promise((resolve, reject) => {
     const xhr = new XHR();
     let timer = null;
     let why = null;
@@ -59,7 +59,10 @@ export function xhrTransport(XHR = globalThis.XMLHttpRequest) {
     xhr.responseType = "text";
     if (body !== undefined && body !== null) {
       // while the body goes out, each progress event proves the link moves: restart the clock
-      xhr.upload.onprogress = () => arm(limits.stallMs, "stalled");
+      xhr.upload.onprogress = (event) => {
+        arm(limits.stallMs, "stalled");
+        onUpload?.(event.loaded);
+      };
       xhr.upload.onload = () => arm(limits.answerMs, "timeout");
       arm(limits.stallMs, "stalled");
     } else {

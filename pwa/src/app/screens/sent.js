@@ -1,7 +1,10 @@
-// After sending: the receipt, and the delivery state of the report and each file, live.
+// After sending: the receipt, and the delivery state of the report and each file, live: what
+// is moving, what waits and why (no network, a portal, a busy or full server: never a failure),
+// and, for a file the server refused for good, the reason and what the citizen can do.
 import { listen } from "../../outbox/events.js";
+import { caseView, itemView } from "../../outbox/status.js";
 import { getCase, itemsOf, putCase, STATES } from "../../outbox/store.js";
-import { kickDelivery } from "../delivery.js";
+import { canHold, sendNow, sendWithout } from "../delivery.js";
 import { h } from "../dom.js";
 import { formatBytes, t } from "../i18n.js";
 import { go } from "../router.js";
@@ -9,13 +12,7 @@ import { sentReceipts } from "../session.js";
 
 let stopListening = () => {};
 let shownCase = null;
-
-function caseState(items, sending) {
-  const states = items.map((i) => i.state);
-  if (states.length && states.every((s) => s === STATES.DELIVERED)) return "delivered";
-  if (states.includes(STATES.FAILED) && !states.includes(STATES.QUEUED)) return "failed";
-  return sending ? "sending" : "waiting";
-}
+const MOVING_MS = 45_000; // no progress for this long: not "sending" any more
 
 function receiptBlock(record, receipt) {
   const shown = receipt ?? record.receipt ?? null;
@@ -39,6 +36,19 @@ function receiptBlock(record, receipt) {
     note);
 }
 
+/** The words for a case's state (the status line, and the outbox list). */
+export function caseStateText(view) {
+  if (view.state === "waiting" && view.wait !== "network") return t(`sent.wait_${view.wait}`);
+  if (view.state === "delivered" && view.withdrawn) return t("sent.delivered_partial", { count: view.withdrawn });
+  return t(`sent.state_${view.state}`);
+}
+
+function itemStateText(view) {
+  if (view.state === "waiting") return view.wait === "network" ? t("sent.state_waiting") : t(`sent.wait_${view.wait}`);
+  if (view.state === "refused") return t(`sent.refused_${view.reason}`, { code: view.code });
+  return t(`sent.state_${view.state}`);
+}
+
 export async function sentScreen({ caseId }) {
   stopListening();
   const record = await getCase(caseId);
@@ -49,56 +59,147 @@ export async function sentScreen({ caseId }) {
   const receipt = sentReceipts.get(caseId);
   shownCase = caseId;
   const stateLine = h("p", { class: "state", role: "status", "data-case-state": "" });
+  const failed = h("p", { class: "notice notice--danger", hidden: true });
   const itemList = h("ul", { class: "files" });
+  const said = h("p", { class: "notice notice--ok", role: "status", hidden: true }); // after a choice
   const progress = new Map(); // itemId -> bytes sent, from delivery events
-  let sending = false;
+  const moving = new Map(); // itemId -> when bytes last moved
+  const rows = new Map(); // itemId -> {row, key}
+  let busy = false; // a choice being carried out
 
-  async function render() {
-    const items = await itemsOf(caseId);
-    const state = caseState(items, sending);
-    stateLine.className = `state state--${state}`;
-    stateLine.dataset.caseState = state;
-    stateLine.textContent = t(`sent.state_${state}`);
-    let attachmentNumber = 0;
-    itemList.replaceChildren(...items.map((item) => {
-      const label = item.kind === "report" ? t("sent.item_report") : t("sent.item_attachment", { n: ++attachmentNumber });
-      const sent = item.state === STATES.DELIVERED ? item.size : (progress.get(item.itemId) ?? 0);
-      return h("li", { class: "file", "data-item-state": item.state },
-        h("p", { class: "file__name", text: `${label} (${formatBytes(item.size)})` }),
-        h("p", { class: `state state--${item.state === STATES.QUEUED ? (sending ? "sending" : "waiting") : item.state}`,
-          text: t(`sent.state_${{ queued: sending ? "sending" : "waiting", delivered: "delivered",
-            failed: "failed" }[item.state] ?? "waiting"}`) + (item.error ? ` (${item.error})` : "") }),
-        h("progress", { max: item.size, value: sent, "aria-label": label }));
-    }));
-    sendNow.hidden = state === "delivered";
-    safe.hidden = state === "delivered";
-    delivered.hidden = state !== "delivered";
-  }
-
-  stopListening = listen((message) => {
-    if (message.caseId !== caseId) return;
-    if (message.type === "progress") {
-      sending = true;
-      progress.set(message.itemId, message.sent);
-    }
-    if (message.type === "offline") sending = false;
-    if (message.type === "case") sending = false;
-    render();
-  });
-
-  const sendNow = h("button", { type: "button", class: "button button--primary", text: t("sent.send_now"),
-    on: { click: () => kickDelivery().then(render) } });
+  const sendNowButton = h("button", { type: "button", class: "button button--primary", text: t("sent.send_now"),
+    on: { click: () => sendNow().then(render) } });
   const delivered = h("p", { class: "notice notice--ok", text: t("sent.delivered_text"), hidden: true });
   // "you can close the app" is only true where the service worker can deliver (Background Sync)
   const safe = h("p", { class: "notice notice--ok", text: t("SyncManager" in globalThis ? "sent.safe" : "sent.safe_open") });
+
+  async function choose(item, resealable) {
+    if (busy) return;
+    busy = true;
+    try {
+      const { resealed } = await sendWithout(caseId, [item.itemId]);
+      said.textContent = t(resealed ? "sent.withdrawn_resealed" : "sent.withdrawn_as_is");
+      said.hidden = false;
+      said.dataset.resealed = String(resealed && resealable);
+    } finally {
+      busy = false;
+      render();
+    }
+  }
+
+  function itemRow(item, label, view, resealable) {
+    const sent = item.state === STATES.DELIVERED ? item.size : (progress.get(item.itemId) ?? 0);
+    const parts = [
+      h("p", { class: "file__name", text: `${label} (${formatBytes(item.size)})` }),
+      h("p", { class: `state state--${view.state === "refused" ? "failed" : view.state}`, "data-item-text": "",
+        text: itemStateText(view) }),
+    ];
+    if (view.state === "sending" || view.state === "waiting") {
+      parts.push(h("progress", { max: item.size, value: sent, "aria-label": label }),
+        h("p", { class: "hint", "data-item-progress": "", text: t("sent.progress", { sent: formatBytes(sent),
+          total: formatBytes(item.size) }) }));
+    }
+    if (view.state === "refused" && item.kind !== "report") {
+      parts.push(h("p", { class: "hint", "data-choice": resealable ? "reseal" : "as-is",
+        text: t(resealable ? "sent.choice_reseal" : "sent.choice_as_is") }),
+      h("div", { class: "button-row" }, h("button", { type: "button", class: "button button--primary",
+        "data-focus-key": `choice-${item.itemId}`, text: t(resealable ? "sent.send_without" : "sent.remove_file"),
+        on: { click: () => choose(item, resealable) } })));
+    }
+    return parts;
+  }
+
+  async function render() {
+    const now = Date.now();
+    const current = await getCase(caseId);
+    if (!current) return;
+    const items = await itemsOf(caseId);
+    const sendingItems = new Set([...moving].filter(([, at]) => now - at < MOVING_MS).map(([id]) => id));
+    const view = caseView(current, items, { sendingItems });
+    stateLine.className = `state state--${view.state === "choice" ? "failed" : view.state}`;
+    stateLine.dataset.caseState = view.state;
+    if (view.wait) stateLine.dataset.wait = view.wait;
+    else delete stateLine.dataset.wait;
+    stateLine.textContent = caseStateText(view);
+    const report = items.find((i) => i.kind === "report");
+    const refusedReport = items.find((i) => i.kind === "report" && i.state === STATES.FAILED);
+    failed.hidden = view.state !== "failed";
+    failed.textContent = t("sent.failed_text", { code: refusedReport?.error ?? current.error ?? "" });
+    const resealable = items.some((i) => i.state === STATES.FAILED) && report && report.state !== STATES.DELIVERED &&
+      (await canHold(caseId));
+    let attachmentNumber = 0;
+    const order = [];
+    for (const item of items) {
+      const label = item.kind === "report" ? t("sent.item_report") : t("sent.item_attachment", { n: ++attachmentNumber });
+      const itemState = itemView(item, { sending: sendingItems.has(item.itemId) });
+      const key = `${item.state}/${itemState.state}/${itemState.wait ?? ""}/${resealable}/${label}`;
+      let entry = rows.get(item.itemId);
+      if (!entry) {
+        entry = { row: h("li", { class: "file", "data-item": item.itemId }), key: null };
+        rows.set(item.itemId, entry);
+      }
+      entry.row.dataset.itemState = item.state;
+      if (entry.key !== key) {
+        // redrawn only when its state changes (a focused button keeps its focus otherwise)
+        const hadFocus = entry.row.contains(document.activeElement);
+        entry.row.replaceChildren(...itemRow(item, label, itemState, resealable));
+        entry.key = key;
+        if (hadFocus) entry.row.querySelector("button")?.focus();
+      } else updateProgress(item);
+      order.push(entry.row);
+    }
+    if (order.some((row, i) => itemList.children[i] !== row) || itemList.children.length !== order.length) {
+      itemList.replaceChildren(...order);
+    }
+    const settled = view.state === "delivered" || view.state === "failed";
+    sendNowButton.hidden = settled;
+    safe.hidden = settled;
+    delivered.hidden = view.state !== "delivered";
+  }
+
+  function updateProgress(item) {
+    const row = rows.get(item.itemId)?.row;
+    const sent = progress.get(item.itemId);
+    if (!row || sent === undefined) return;
+    const bar = row.querySelector("progress");
+    if (bar) bar.value = sent;
+    const text = row.querySelector("[data-item-progress]");
+    if (text) text.textContent = t("sent.progress", { sent: formatBytes(sent), total: formatBytes(item.size) });
+  }
+
+  const stopEvents = listen((message) => {
+    if (message.caseId !== caseId) return;
+    if (message.type === "progress") {
+      progress.set(message.itemId, message.sent);
+      const wasMoving = moving.has(message.itemId) && Date.now() - moving.get(message.itemId) < MOVING_MS;
+      moving.set(message.itemId, Date.now());
+      const row = rows.get(message.itemId);
+      if (wasMoving && row) {
+        updateProgress({ itemId: message.itemId, size: message.total }); // bytes only: no redraw
+        return;
+      }
+    }
+    if (message.type === "waiting" || message.type === "item") moving.delete(message.itemId);
+    if (message.type === "case") moving.clear();
+    render();
+  });
+  // "sending" fades when bytes stop moving, even if no event says so
+  const ticker = setInterval(() => (stateLine.isConnected ? render() : undefined), 10_000);
+  stopListening = () => {
+    stopEvents();
+    clearInterval(ticker);
+  };
+
   await render();
   return [
     h("h1", { text: t("sent.title") }),
     safe,
     stateLine,
+    failed,
     delivered,
+    said,
     itemList,
-    h("div", { class: "button-row" }, sendNow),
+    h("div", { class: "button-row" }, sendNowButton),
     receiptBlock(record, receipt),
     record.fingerprint ? h("p", { class: "hint fingerprint", text: t("sent.fingerprint",
       { fingerprint: record.fingerprint }) }) : null,
