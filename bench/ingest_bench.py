@@ -8,7 +8,8 @@ bundle and verifies it, as a phone does.
 
 1. Chunked upload of one large attachment envelope (tests/support/phone.py's protocol:
    create, status, PUT each chunk with its Content-Digest, complete), as a ratio of MB/s to
-   ``shutil.copyfile`` + ``fsync`` of the same envelope file on the same disk. A thread
+   ``shutil.copyfile`` + ``fsync`` of the same envelope file on the same disk (the best of three
+   copies in each round: one copy alone moved by 2x between rounds on this VM). A thread
    samples the RSS of the gunicorn master and all its children every ~50 ms.
 2. Small reports: N client threads each take the next prepared report, open its case
    (PUT /cases/{id}) and PUT its envelope in one request. Reported as reports per second and
@@ -206,6 +207,7 @@ def _worker_cpu(master_pid: int) -> dict[int, float]:
 
 
 # --- 1. chunked upload ---------------------------------------------------------------------------
+COPY_TRIES = 3
 def _copy_baseline(src: Path, dst: Path) -> float:
     with Stopwatch() as sw:
         shutil.copyfile(src, dst)
@@ -248,7 +250,8 @@ def _upload(phone: Phone, sealed, sampler: RssSampler, master_pid: int) -> dict:
 def upload(dep: Deployment, phone: Phone, recipients: list[bytes], *, size: int, chunk_size: int, rounds: int,
            log) -> dict:
     length = size - 8 if padded_length(size - 8) == size else size  # an envelope of about ``size`` bytes
-    runs = {"upload_mb_s": [], "copy_mb_s": [], "chunks_mb_s": [], "complete_mb_s": [], "seconds": []}
+    runs = {"upload_mb_s": [], "copy_mb_s": [], "copy_tries_mb_s": [], "chunks_mb_s": [], "complete_mb_s": [],
+            "seconds": []}
     peaks: dict[str, dict] = {}
     idle = None
     samples = 0
@@ -262,7 +265,15 @@ def upload(dep: Deployment, phone: Phone, recipients: list[bytes], *, size: int,
         os.sync()  # untimed: the copy and the upload both start with nothing waiting to be written
         try:
             def copy():
-                runs["copy_mb_s"].append(mb_per_s(sealed.size, _copy_baseline(sealed.path, dep.data_dir / "copy.bin")))
+                # A single copy + fsync moved by 2x between rounds on this VM (page-cache writeback):
+                # the baseline is the best of COPY_TRIES, each after an untimed sync.
+                tries = []
+                for i in range(COPY_TRIES):
+                    if i:
+                        os.sync()
+                    tries.append(mb_per_s(sealed.size, _copy_baseline(sealed.path, dep.data_dir / "copy.bin")))
+                runs["copy_mb_s"].append(max(tries))
+                runs["copy_tries_mb_s"].append([round(v, 1) for v in tries])
 
             def send():
                 nonlocal idle, samples, chunks
@@ -289,7 +300,7 @@ def upload(dep: Deployment, phone: Phone, recipients: list[bytes], *, size: int,
                 step()
         finally:
             sealed.path.unlink(missing_ok=True)
-    b = {k: best(v) for k, v in runs.items() if k != "seconds"}
+    b = {k: best(v) for k, v in runs.items() if k not in ("seconds", "copy_tries_mb_s")}
     fastest = max(range(len(runs["upload_mb_s"])), key=runs["upload_mb_s"].__getitem__)
     during = [peaks.get(p, {}) for p in ("upload", "complete")]
     return {
@@ -299,7 +310,8 @@ def upload(dep: Deployment, phone: Phone, recipients: list[bytes], *, size: int,
         "chunks": chunks,
         "rounds": rounds,
         "unit": "MB/s of envelope bytes (10^6 bytes/s), best of the rounds",
-        "baseline": {"name": "shutil.copyfile + fsync of the same envelope, same disk", "mb_s": b["copy_mb_s"]},
+        "baseline": {"name": f"shutil.copyfile + fsync of the same envelope, same disk, best of {COPY_TRIES} per round",
+                     "mb_s": b["copy_mb_s"]},
         "mb_s": b["upload_mb_s"],
         "ratio": b["upload_mb_s"] / b["copy_mb_s"],
         "ratio_per_round": [u / c for u, c in zip(runs["upload_mb_s"], runs["copy_mb_s"])],

@@ -57,7 +57,7 @@ def summary_rows(results: dict) -> list[dict]:
             "benchmark": "ingest",
             "measure": f"chunked upload, {_mib(up['nominal_bytes'])} envelope in {_mib(up['chunk_bytes'])} chunks",
             "value": f"{up['mb_s']:.0f} MB/s",
-            "baseline": f"{up['baseline']['mb_s']:.0f} MB/s copyfile + fsync, same disk",
+            "baseline": f"{up['baseline']['mb_s']:.0f} MB/s copyfile + fsync, same disk (best of 3 per round)",
             "ratio": up["ratio"],
             "ratio_per_round": _spread(up["ratio_per_round"]),
             "target": "none set",
