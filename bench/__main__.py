@@ -5,6 +5,7 @@
     scripts/bench --only envelope --size-mib 512 --decrypt-gib 2
     scripts/bench --only ingest --reports 1000 --clients 16
     scripts/bench browser         the citizen app in headless Chromium (= --only browser)
+    scripts/bench delivery        tap-to-delivered over a shaped 2 MB/s, 50 ms link (= --only delivery)
 
 Explicit sizes win over --quick's. Everything is written under one temp dir (removed at the
 end); the results go to bench/out/results.json.
@@ -22,15 +23,17 @@ from pathlib import Path
 
 from rich.console import Console
 
-from . import browser_bench, envelope_bench, ingest_bench, report
+from . import browser_bench, delivery_bench, envelope_bench, ingest_bench, report
 from .common import REPO, GiB, MiB, machine_facts
 
 FULL = {"size_mib": 256, "decrypt_gib": 1.0, "reports": 500, "rounds": 3, "upload_rounds": 3, "report_rounds": 2,
-        "browser_mib": 200, "browser_heap_mib": "50,200", "browser_rounds": 2, "send_rounds": 3}
+        "browser_mib": 200, "browser_heap_mib": "50,200", "browser_rounds": 2, "send_rounds": 3,
+        "delivery_rounds": 2, "video_mb": 50}
 QUICK = {"size_mib": 32, "decrypt_gib": 0.125, "reports": 100, "rounds": 1, "upload_rounds": 1, "report_rounds": 1,
-         "browser_mib": 16, "browser_heap_mib": "8,16", "browser_rounds": 1, "send_rounds": 1}
-BENCHMARKS = ("envelope", "ingest", "browser")
-DEFAULT_BENCHMARKS = ("envelope", "ingest")  # the browser benchmark runs when asked for
+         "browser_mib": 16, "browser_heap_mib": "8,16", "browser_rounds": 1, "send_rounds": 1,
+         "delivery_rounds": 1, "video_mb": 10}
+BENCHMARKS = ("envelope", "ingest", "browser", "delivery")
+DEFAULT_BENCHMARKS = ("envelope", "ingest")  # the browser and delivery benchmarks run when asked for
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -73,6 +76,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     web.add_argument("--photo-mb", type=float, default=4.0, help="size of each photo (MB; default 4)")
     web.add_argument("--no-real-app", action="store_true",
                      help="skip the send path through the real app (server + UI); the worker-level one still runs")
+    dl = p.add_argument_group("delivery (scripts/bench delivery; the real app over a shaped link)")
+    dl.add_argument("--delivery-rounds", type=int, help="rounds, best kept "
+                    f"({FULL['delivery_rounds']} / {QUICK['delivery_rounds']})")
+    dl.add_argument("--video-mb", type=int, help=f"the report's video (MB; {FULL['video_mb']} / {QUICK['video_mb']}); "
+                    "--photos and --photo-mb give its photos")
+    dl.add_argument("--link-mbps", type=float, default=2.0, help="the link's rate, MB/s each way (default 2)")
+    dl.add_argument("--rtt-ms", type=float, default=50.0, help="the link's round-trip time (default 50 ms)")
     out = p.add_argument_group("output")
     out.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "results.json", help="JSON results file")
     out.add_argument("--tmpdir", type=Path, help="where the temp dir goes (default: the system's)")
@@ -84,7 +94,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         if getattr(args, key) is None:
             setattr(args, key, value)
     for name in ("size_mib", "reports", "rounds", "upload_rounds", "report_rounds", "chunk_mib", "clients", "workers",
-                 "threads", "browser_mib", "browser_rounds", "send_rounds", "photos"):
+                 "threads", "browser_mib", "browser_rounds", "send_rounds", "photos", "delivery_rounds", "video_mb"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     if args.decrypt_gib <= 0:
@@ -141,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
                 tmp, size_mib=args.browser_mib, heap_sizes_mib=args.browser_heap_mib, rounds=args.browser_rounds,
                 photos=args.photos, photo_mb=args.photo_mb, send_rounds=args.send_rounds,
                 real_app=not args.no_real_app, log=log)
+        if "delivery" in args.only:
+            results["delivery"] = delivery_bench.run(
+                tmp, rounds=args.delivery_rounds, photos=args.photos, photo_mb=args.photo_mb, video_mb=args.video_mb,
+                rate_mb_s=args.link_mbps, rtt_ms=args.rtt_ms, log=log)
     results["duration_s"] = round(time.perf_counter() - started, 1)
     results["summary"] = report.summary_rows(results)
     report.write_json(args.out, results)

@@ -234,7 +234,7 @@ def encryption(page, *, size_mib: int, heap_sizes_mib: list[int], rounds: int, l
             ", ".join(f"{op} {per_round[op][-1]:.0f} MB/s" for op in main_ops))
     # what explains the ratios (one run each)
     components = {}
-    for op in ("blob-read", "blob-read-1m", "sodium-raw", "sodium-sha256", "tipline-outbox"):
+    for op in ("blob-read", "blob-read-1m", "sodium-raw", "sodium-sha256"):
         value, _ = _job(page, op)
         components[op] = {"mb_s": round(mb_per_s(size, value["ms"] / 1000), 1), "ms": round(value["ms"], 1)}
     log("browser: components " + ", ".join(f"{k} {v['mb_s']:.0f}" for k, v in components.items()) + " MB/s")
@@ -259,6 +259,7 @@ def encryption(page, *, size_mib: int, heap_sizes_mib: list[int], rounds: int, l
             })
             log(f"browser: heap {op} {mib} MiB: peak used {memory[-1]['peak_used_bytes'] / MiB:.1f} MiB, "
                 f"ArrayBuffers {memory[-1]['peak_backing_bytes'] / MiB:.1f} MiB ({len(samples)} samples)")
+    store = seal_and_store(page, size=size, rounds=rounds, log=log)
     base = best(per_round["webcrypto"])
     tip = best(per_round["tipline"])
     pgp_best = best(per_round["openpgp"])
@@ -278,6 +279,37 @@ def encryption(page, *, size_mib: int, heap_sizes_mib: list[int], rounds: int, l
                                                                          per_round["openpgp"], strict=True)],
         "components": components,
         "memory": memory,
+        "store": store,
+    }
+
+
+STORE_OPS = ("sodium-raw", "tipline-outbox", "tipline-outbox-serial", "tipline-opfs")
+
+
+def seal_and_store(page, *, size: int, rounds: int, log) -> dict:
+    """Sealing into the phone's storage, against the same run's AEAD alone: the app's writer
+    (puts overlapped with sealing), the writer as it was (each put awaited), and the ciphertext
+    written to the Origin Private File System instead; then storage alone, with no crypto."""
+    per_round: dict[str, list[float]] = {op: [] for op in STORE_OPS}
+    for r in range(rounds):
+        for op in (STORE_OPS if r % 2 == 0 else tuple(reversed(STORE_OPS))):
+            value, _ = _job(page, op)
+            per_round[op].append(mb_per_s(size, value["ms"] / 1000))
+        log(f"browser: seal-and-store round {r + 1}/{rounds}: " +
+            ", ".join(f"{op} {per_round[op][-1]:.0f} MB/s" for op in STORE_OPS))
+    alone = {}
+    for op in ("idb-serial", "idb-overlapped", "opfs-only"):
+        value, _ = _job(page, op)
+        alone[op] = round(mb_per_s(size, value["ms"] / 1000), 1)
+    log("browser: storage alone " + ", ".join(f"{k} {v:.0f} MB/s" for k, v in alone.items()))
+    aead = best(per_round["sodium-raw"])
+    return {
+        "mb_s": {op: round(best(v), 1) for op, v in per_round.items()},
+        "mb_s_per_round": {op: [round(x, 1) for x in v] for op, v in per_round.items()},
+        "ratio_to_aead": {op: round(best(v) / aead, 3) for op, v in per_round.items() if op != "sodium-raw"},
+        "ratio_to_aead_per_round": {op: [round(x / a, 3) for x, a in zip(v, per_round["sodium-raw"], strict=True)]
+                                    for op, v in per_round.items() if op != "sodium-raw"},
+        "storage_alone_mb_s": alone,
     }
 
 
@@ -331,16 +363,16 @@ _TIMING_HOOKS = """() => {
 }"""
 
 
-def send_real_app(browser, url: str, photos: list[Path], rounds: int, log) -> dict:
+def send_real_app(launch, url: str, photos: list[Path], rounds: int, log) -> dict:
     """Pick the photos in the app's report form and tap send, as tests/browser/test_report_flow.py does."""
     from tests.browser.helpers import fill_report, open_app, wait_for_key
 
     results = []
     first_visit = None
     for r in range(rounds):
-        ctx = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", service_workers="allow")
+        ctx = launch(f"app-{r}", viewport={"width": 390, "height": 844}, locale="fr-FR", service_workers="allow")
         try:
-            page = ctx.new_page()
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
             finished = []
             if r == 0:
                 ctx.on("requestfinished", lambda req: finished.append(req))
@@ -476,16 +508,23 @@ def run(tmp: Path, *, size_mib: int, heap_sizes_mib: list[int], rounds: int, pho
     pics = make_photos(root / "photos", photos, int(photo_mb * MB))
     results: dict = {"chromium": None}
     with sync_playwright() as p, static_server(root / "site") as site:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        # Every context has an on-disk profile, as a phone's browser does: in an in-memory
+        # (incognito-like) context IndexedDB is faster and OPFS about 10 times slower than on disk.
+        def launch(name: str, **options):
+            return p.chromium.launch_persistent_context(str(root / "profiles" / name), executable_path=CHROMIUM,
+                                                        args=CHROMIUM_ARGS, headless=True, **options)
+
+        ctx = launch("bench")
         try:
-            results["chromium"] = browser.version
-            ctx = browser.new_context()
-            page = ctx.new_page()
+            page = ctx.pages[0] if ctx.pages else ctx.new_page()
+            version = ctx.new_cdp_session(page).send("Browser.getVersion")["product"].split("/")[-1]
+            results["chromium"] = version
+            results["profile"] = "persistent, on disk (launch_persistent_context)"
             page_errors: list[str] = []
             page.on("pageerror", lambda exc: page_errors.append(str(exc)))
             page.goto(f"{site}/index.html")
             page.wait_for_function("window.benchReady === true", timeout=30_000)
-            log(f"browser: Chromium {browser.version}; encryption of {size_mib} MiB, {rounds} rounds")
+            log(f"browser: Chromium {version}; encryption of {size_mib} MiB, {rounds} rounds")
             results["encrypt"] = encryption(page, size_mib=size_mib, heap_sizes_mib=heap_sizes_mib, rounds=rounds,
                                             log=log)
             results["send"] = {"photos": [p.stat().st_size for p in pics],
@@ -493,6 +532,7 @@ def run(tmp: Path, *, size_mib: int, heap_sizes_mib: list[int], rounds: int, pho
             if page_errors:
                 raise RuntimeError(f"bench page errors: {page_errors}")
             ctx.close()
+            ctx = None
             with app_server(tmp, log) as (origin, error):
                 if origin is None:
                     log("browser: the app does not build; no real-app send path, no shell size")
@@ -502,11 +542,12 @@ def run(tmp: Path, *, size_mib: int, heap_sizes_mib: list[int], rounds: int, pho
                     results["shell"] = shell_size(tmp / "app" / "dist")
                     if real_app:
                         try:
-                            results["send"]["real_app"] = send_real_app(browser, origin, pics, send_rounds, log)
+                            results["send"]["real_app"] = send_real_app(launch, origin, pics, send_rounds, log)
                             results["shell"]["first_visit"] = results["send"]["real_app"].pop("first_visit")
                         except Exception as exc:  # noqa: BLE001 - the app is being finished: record why
                             log(f"browser: the real app's send path failed: {str(exc).splitlines()[0][:200]}")
                             results["send"]["real_app"] = {"error": str(exc)[:2000]}
         finally:
-            browser.close()
+            if ctx is not None:
+                ctx.close()
     return results

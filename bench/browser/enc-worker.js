@@ -55,6 +55,71 @@ const runs = {
     return { outBytes: writer.written, envelopeSize: result.envelopeSize, cleanup: itemId };
   },
 
+  // The outbox's writer as the app uses it (records put while the next megabyte is sealed), and
+  // as it was before (each put awaited before sealing goes on): seal-and-store, 1 MiB records.
+  async "tipline-outbox-serial"() {
+    const itemId = readySodium().to_hex(readySodium().randombytes_buf(16));
+    const writer = new OutboxWriter({ itemId, caseId: "bench", kind: "attachment", part: 1, inFlight: 1 });
+    const result = await sealStream(blobSource(blob), (bytes) => writer.write(bytes), sealOptions());
+    await writer.finish({ headerBytes: result.headerBytes, envelopeSize: result.envelopeSize, envelopeSha256: "",
+      state: "draft" });
+    return { outBytes: writer.written, envelopeSize: result.envelopeSize, cleanup: itemId };
+  },
+
+  // The alternative: the ciphertext in the Origin Private File System, written through a
+  // synchronous access handle from this worker (1 MiB writes), flushed at the end.
+  async "tipline-opfs"() {
+    const name = `bench-${readySodium().to_hex(readySodium().randombytes_buf(8))}`;
+    const root = await navigator.storage.getDirectory();
+    const file = await root.getFileHandle(name, { create: true });
+    const handle = await file.createSyncAccessHandle();
+    let at = 0;
+    let buffer = new Uint8Array(MiB);
+    let filled = 0;
+    const flush = () => {
+      handle.write(buffer.subarray(0, filled), { at });
+      at += filled;
+      filled = 0;
+    };
+    try {
+      const result = await sealStream(blobSource(blob), async (bytes) => {
+        let offset = 0;
+        while (offset < bytes.length) {
+          const take = Math.min(MiB - filled, bytes.length - offset);
+          buffer.set(bytes.subarray(offset, offset + take), filled);
+          filled += take;
+          offset += take;
+          if (filled === MiB) flush();
+        }
+      }, sealOptions());
+      flush();
+      handle.flush();
+      return { outBytes: at, envelopeSize: result.envelopeSize };
+    } finally {
+      handle.close();
+      buffer = null;
+      await root.removeEntry(name);
+    }
+  },
+
+  // Storage alone, no crypto: the same number of 1 MiB records into IndexedDB (each put awaited,
+  // or up to three in flight as the writer does), or into an OPFS file.
+  async "idb-serial"() { return storeOnly(1); },
+  async "idb-overlapped"() { return storeOnly(3); },
+  async "opfs-only"() {
+    const root = await navigator.storage.getDirectory();
+    const name = `bench-raw-${readySodium().to_hex(readySodium().randombytes_buf(8))}`;
+    const handle = await (await root.getFileHandle(name, { create: true })).createSyncAccessHandle();
+    try {
+      for (let at = 0; at < blob.size; at += MiB) handle.write(piece, { at });
+      handle.flush();
+      return { outBytes: blob.size };
+    } finally {
+      handle.close();
+      await root.removeEntry(name);
+    }
+  },
+
   async webcrypto() {
     const key = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, ["encrypt"]);
     const iv = new Uint8Array(12);
@@ -124,6 +189,14 @@ const runs = {
     return { outBytes: out };
   },
 };
+
+async function storeOnly(inFlight) {
+  const itemId = readySodium().to_hex(readySodium().randombytes_buf(16));
+  const writer = new OutboxWriter({ itemId, caseId: "bench", kind: "attachment", part: 1, inFlight });
+  for (let at = 0; at < blob.size; at += MiB) await writer.write(piece.subarray(0, Math.min(MiB, blob.size - at)));
+  await writer.finish({ headerBytes: new Uint8Array(1), envelopeSize: blob.size, envelopeSha256: "", state: "draft" });
+  return { outBytes: writer.written, cleanup: itemId };
+}
 
 const setup = {
   async blob({ mib }) {

@@ -23,12 +23,18 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-READ = 16 * 1024
+READ = 64 * 1024
 HOP_HEADERS = ("connection", "keep-alive", "proxy-connection")
 
 
 class Pipe:
-    """One direction of the link: bytes wait their turn at `rate` bytes per second (None: no limit)."""
+    """One direction of the link: bytes wait their turn at `rate` bytes per second (None: no limit).
+
+    A token bucket holding BURST seconds of credit: waking up a little late from a sleep (the
+    event loop's own latency) is made up by the next pieces instead of lowering the rate.
+    """
+
+    BURST = 0.1
 
     def __init__(self, rate: float | None = None):
         self.rate = rate
@@ -41,7 +47,7 @@ class Pipe:
             return
         loop = asyncio.get_running_loop()
         now = loop.time()
-        self.free_at = max(now, self.free_at) + n / self.rate
+        self.free_at = max(now - self.BURST, self.free_at) + n / self.rate
         delay = self.free_at - now
         if delay > 0:
             await asyncio.sleep(delay)
@@ -96,6 +102,8 @@ class NetProxy:
         self.rtt = 0.0
         self.rules: list[Rule] = []
         self.log: list[tuple[float, str, str, str]] = []  # (time, method, path, what happened)
+        # forwarded requests: (method, path, body bytes, head received, body received, answer began, answer sent)
+        self.timings: list[tuple[str, str, int, float, float, float, float]] = []
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.base_events.Server | None = None
@@ -213,6 +221,7 @@ class NetProxy:
                     if not keep:
                         return
                     continue
+                began = time.monotonic()
                 if upstream is None:
                     upstream = await asyncio.open_connection("127.0.0.1", self.upstream_port)
                 up_reader, up_writer = upstream
@@ -220,7 +229,10 @@ class NetProxy:
                 up_writer.write(head)
                 await self._pump(reader, up_writer, req.length, self.up)
                 await up_writer.drain()
-                closing = await self._relay_response(up_reader, writer, req)
+                sent = time.monotonic()
+                closing, answered = await self._relay_response(up_reader, writer, req)
+                with self._lock:
+                    self.timings.append((req.method, req.path, req.length, began, sent, answered, time.monotonic()))
                 self._note(req, "forwarded")
                 if closing:
                     return
@@ -267,9 +279,10 @@ class NetProxy:
             writer.write(piece)
             await writer.drain()
 
-    async def _relay_response(self, up_reader, writer, req: Request) -> bool:
-        """Copy one response back; True when the connection must close afterwards."""
+    async def _relay_response(self, up_reader, writer, req: Request) -> tuple[bool, float]:
+        """Copy one response back: (whether the connection must close afterwards, when it began)."""
         head = await up_reader.readuntil(b"\r\n\r\n")
+        answered = time.monotonic()
         await asyncio.sleep(self.rtt / 2)
         status, headers = _parse_response(head)
         await self._write(writer, head, self.down)
@@ -294,9 +307,9 @@ class NetProxy:
         else:
             while data := await up_reader.read(READ):
                 await self._write(writer, data, self.down)
-            return True
-        return headers.get("connection", "").lower() == "close" or \
-            req.headers.get("connection", "").lower() == "close"
+            return True, answered
+        return (headers.get("connection", "").lower() == "close" or
+                req.headers.get("connection", "").lower() == "close"), answered
 
     async def _copy(self, reader, writer, n: int) -> None:
         while n > 0:

@@ -1,7 +1,7 @@
 // One request to the citizen API through the outbox's limiter and transport, its answer
 // classified (classify.js), its time limits from the measured uplink (uplink.js).
 import { classify, WAIT } from "./classify.js";
-import { URGENT } from "./limiter.js";
+import { PIECES, SMALL } from "./limiter.js";
 import { TransportError } from "./transport.js";
 
 export const API = "/api/v1";
@@ -24,18 +24,19 @@ export class Refused extends Error {
 
 /**
  * Send one request; resolve to the server's JSON (null for 204), or throw RetryLater/Refused.
- * `bytes` is the body's size (for the time limits and the uplink's measure). `prepare`, if
+ * `bytes` is the body's size (for the time limits and the uplink's measure); `pool` the slots
+ * it takes (limiter.js: a piece's, or a small request's). `prepare`, if
  * given, makes {body, headers} once a slot is free: a piece is read and hashed only when it
  * can go, so no more than the limiter's slots of pieces sit in memory.
  */
-export async function call(ctx, method, path, { body, headers, bytes = 0, priority = URGENT, limits, prepare,
+export async function call(ctx, method, path, { body, headers, bytes = 0, pool = SMALL, limits, prepare,
   onUpload } = {}) {
-  const release = await ctx.limiter.acquire(priority);
+  const release = await (pool === PIECES ? ctx.pieces : ctx.small).acquire();
   let answer;
   let started;
   try {
     if (prepare) ({ body, headers } = await prepare());
-    started = ctx.now();
+    started = performance.now(); // not ctx.now(): that clock schedules retries (and tests move it by hand)
     answer = await ctx.transport({ method, url: ctx.base + API + path, body, headers, onUpload,
       limits: limits ?? ctx.uplink.limits(bytes) });
   } catch (error) {
@@ -47,7 +48,7 @@ export async function call(ctx, method, path, { body, headers, bytes = 0, priori
   }
   const verdict = classify(answer, ctx.now());
   if (verdict.kind === "ok") {
-    ctx.uplink.record(bytes, ctx.now() - started);
+    ctx.uplink.record(bytes, performance.now() - started);
     return verdict.json;
   }
   if (verdict.kind === "refused") throw new Refused(verdict.status, verdict.code, verdict.message);

@@ -1,29 +1,29 @@
-// How many requests the outbox has in flight at once. Two fill the citizen's link: while one
-// piece travels, the next is read, hashed and sent, so the round trip and the phone's own work
+// How many requests the outbox has in flight at once. Two pieces fill the citizen's link: while
+// one travels, the next is read, hashed and sent, so the round trip and the phone's own work
 // between pieces no longer leave the link idle (docs/benchmarks.md). Small requests (opening a
-// case, the report, starting or completing an upload) go before pieces waiting their turn, so a
-// report is not stuck behind a video.
+// case, the report, starting or completing an upload) have slots of their own: a report is
+// never stuck behind a video's pieces, and an upload that is being completed or started does
+// not take a slot from the pieces of another.
 
-export const URGENT = 0;
-export const BULK = 1;
+export const SMALL = "small";
+export const PIECES = "pieces";
 
+/** A first-come, first-served semaphore of `slots`. */
 export function createLimiter(slots = 2) {
   let free = slots;
-  const queues = [[], []];
+  const queue = [];
 
   function next() {
-    while (free > 0) {
-      const waiter = queues[URGENT].shift() ?? queues[BULK].shift();
-      if (!waiter) return;
+    while (free > 0 && queue.length) {
       free -= 1;
-      waiter();
+      queue.shift()();
     }
   }
 
-  /** Wait for a slot; resolves to a function that gives it back (call it exactly once). */
-  function acquire(priority = BULK) {
+  /** Wait for a slot; resolves to a function that gives it back (a second call does nothing). */
+  function acquire() {
     return new Promise((resolve) => {
-      queues[priority === URGENT ? URGENT : BULK].push(() => {
+      queue.push(() => {
         let released = false;
         resolve(() => {
           if (released) return;
@@ -36,5 +36,5 @@ export function createLimiter(slots = 2) {
     });
   }
 
-  return { acquire, get busy() { return slots - free; } };
+  return { acquire, get busy() { return slots - free; }, get waiting() { return queue.length; } };
 }

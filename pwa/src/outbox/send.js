@@ -5,13 +5,14 @@
 // only when the server's answer names the very item and bytes we sent.
 import { call, Refused, RetryLater } from "./api.js";
 import { WAIT } from "./classify.js";
-import { BULK } from "./limiter.js";
+import { PIECES } from "./limiter.js";
 import { readRange } from "./reader.js";
 
 export const DIRECT_LIMIT = 1024 * 1024; // up to this size a report or message goes in one PUT
 const OCTETS = "application/octet-stream";
 const JSON_TYPE = "application/json";
 const COMPLETE_RATE = 10_000; // bytes per ms the server is allowed for assembling an upload
+const MEASURE_WAIT_MS = 15_000; // how long an upload waits for the link's first measure
 
 function base64(bytes) {
   let s = "";
@@ -22,6 +23,13 @@ function base64(bytes) {
 async function contentDigest(data) {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", data));
   return `sha-256=:${base64(digest)}:`;
+}
+
+/** A request body for `data`, with its digest. A Blob, not the bytes: Chromium streams a Blob
+ * body to the socket, while an ArrayBuffer body is first copied through the renderer, which
+ * held each piece back by a tenth of a second per megabyte (docs/benchmarks.md). */
+async function octets(data) {
+  return { body: new Blob([data]), headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) } };
 }
 
 /** Whether an item goes through a resumable upload (attachments always: they are announced). */
@@ -49,10 +57,7 @@ const pieceLength = (item, chunkSize, index) => Math.min(chunkSize, item.size - 
 export async function sendWhole(ctx, item) {
   const receipt = await call(ctx, "PUT", `/cases/${item.caseId}/items/${item.itemId}`, {
     bytes: item.size,
-    prepare: async () => {
-      const data = await readRange(ctx.db, item, 0, item.size);
-      return { body: data, headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) } };
-    },
+    prepare: async () => octets(await readRange(ctx.db, item, 0, item.size)),
   });
   confirmed(receipt, item);
   ctx.progress(item, item.size);
@@ -88,9 +93,43 @@ export function announce(ctx, item) {
 }
 
 export async function sendChunked(ctx, item) {
+  const state = await announce(ctx, item);
+  if (state.complete) {
+    confirmed(state.item, item);
+    ctx.progress(item, item.size);
+    return;
+  }
+  // At most a couple of uploads move pieces at once (each with its own two lanes): the others
+  // wait here, and by their turn the link has been measured, so their pieces can be cut to it.
+  // The slot is given back once the pieces are sent: the next upload starts while this one is
+  // completed.
+  const release = await ctx.uploadSlots.acquire();
+  let moved;
+  try {
+    if (!ctx.uplink.measured && state.received.length === 0) {
+      // One upload measures a link nobody has measured yet; the others wait for its first piece
+      // (its two lanes fill the link meanwhile) and are then cut to what it found.
+      if (ctx.measuring && ctx.measuring !== item.itemId) {
+        await Promise.race([ctx.uplink.measuredOnce(), new Promise((r) => setTimeout(r, MEASURE_WAIT_MS))]);
+      } else ctx.measuring = item.itemId;
+    }
+    moved = await sendPieces(ctx, item, state);
+  } finally {
+    release();
+    if (ctx.measuring === item.itemId) {
+      ctx.measuring = null;
+      ctx.uplink.giveUpWaiting();
+    }
+  }
+  if (moved === null) return; // the server held it all already
+  await complete(ctx, item, moved);
+}
+
+/** Send the pieces the server does not hold. Returns whether any moved, or null if it was complete. */
+async function sendPieces(ctx, item, announced) {
   const path = `/cases/${item.caseId}/uploads/${item.itemId}`;
-  let state = await announce(ctx, item);
-  if (!state.complete && state.received.length === 0 && ctx.uplink.wantsOtherSize(state.chunk_size, item.size)) {
+  let state = announced;
+  if (state.received.length === 0 && ctx.uplink.wantsOtherSize(state.chunk_size, item.size)) {
     // Nothing is held yet and the link turned out far faster or slower than guessed: cut again.
     await call(ctx, "DELETE", path);
     const again = startUpload(ctx, item, ctx.uplink.chunkSize(item.size));
@@ -101,7 +140,7 @@ export async function sendChunked(ctx, item) {
   if (state.complete) {
     confirmed(state.item, item);
     ctx.progress(item, item.size);
-    return;
+    return null;
   }
   const chunkSize = state.chunk_size;
   const count = Math.ceil(item.size / chunkSize);
@@ -126,12 +165,9 @@ export async function sendChunked(ctx, item) {
       try {
         await ctx.stillWanted(item);
         const answer = await call(ctx, "PUT", `${path}/chunks/${index}`, {
-          priority: BULK,
+          pool: PIECES,
           bytes: length,
-          prepare: async () => {
-            const data = await readRange(ctx.db, item, index * chunkSize, length);
-            return { body: data, headers: { "Content-Type": OCTETS, "Content-Digest": await contentDigest(data) } };
-          },
+          prepare: async () => octets(await readRange(ctx.db, item, index * chunkSize, length)),
           onUpload: (loaded) => {
             travelling.set(index, Math.min(loaded, length));
             show();
@@ -153,6 +189,11 @@ export async function sendChunked(ctx, item) {
     failure.progressed = moved;
     throw failure;
   }
+  return moved;
+}
+
+async function complete(ctx, item, moved) {
+  const path = `/cases/${item.caseId}/uploads/${item.itemId}`;
   const limits = { ...ctx.uplink.limits(0) };
   limits.answerMs += Math.ceil(item.size / COMPLETE_RATE);
   limits.totalMs += Math.ceil(item.size / COMPLETE_RATE);

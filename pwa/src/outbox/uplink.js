@@ -24,6 +24,18 @@ export class Uplink {
   constructor({ rate = null } = {}) {
     this.rate = rate; // bytes per second, for one request
     this.samples = 0;
+    this.waiting = [];
+  }
+
+  /** Resolves once the link has been measured in this context (at once if it has), or given up. */
+  measuredOnce() {
+    if (this.measured) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  /** The upload that was to measure the link stopped: nobody waits for it any more. */
+  giveUpWaiting() {
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 
   /** A remembered estimate ({rate, at}) from the outbox's meta store. */
@@ -42,6 +54,7 @@ export class Uplink {
     const rate = (bytes * 1000) / ms;
     this.rate = this.samples === 0 && this.rate === null ? rate : 0.5 * (this.rate ?? rate) + 0.5 * rate;
     this.samples += 1;
+    for (const resolve of this.waiting.splice(0)) resolve();
   }
 
   /** A request carrying `bytes` failed for want of time: the link is slower than we thought. */

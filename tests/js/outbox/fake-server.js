@@ -137,7 +137,8 @@ export function fakeServer() {
         if (answer instanceof Error) throw answer;
         if (answer) return answer;
       }
-      const body = init.body === undefined ? null : init.body;
+      let body = init.body === undefined ? null : init.body;
+      if (body instanceof Blob) body = new Uint8Array(await body.arrayBuffer()); // pieces travel as Blobs
       return await handle(method, path, body);
     } finally {
       server.inFlight -= 1;

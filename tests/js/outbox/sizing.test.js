@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BULK, createLimiter, URGENT } from "../../../pwa/src/outbox/limiter.js";
+import { createLimiter } from "../../../pwa/src/outbox/limiter.js";
 import { fetchTransport, TransportError, xhrTransport } from "../../../pwa/src/outbox/transport.js";
 import { FIRST_CHUNK, MAX_CHUNK, MIN_CHUNK, Uplink } from "../../../pwa/src/outbox/uplink.js";
 
@@ -64,23 +64,24 @@ describe("piece size and time limits follow the measured uplink", () => {
 });
 
 describe("limiter", () => {
-  it("keeps at most its slots busy, and lets small requests pass pieces waiting their turn", async () => {
+  it("keeps at most its slots busy, first come first served", async () => {
     const limiter = createLimiter(2);
     const order = [];
-    const a = await limiter.acquire(BULK);
-    const b = await limiter.acquire(BULK);
+    const a = await limiter.acquire();
+    const b = await limiter.acquire();
     expect(limiter.busy).toBe(2);
-    const waiting = [limiter.acquire(BULK).then((r) => { order.push("piece"); return r; }),
-      limiter.acquire(URGENT).then((r) => { order.push("report"); return r; })];
+    const waiting = ["first", "second"].map((name) => limiter.acquire().then((r) => { order.push(name); return r; }));
+    expect(limiter.waiting).toBe(2);
     a();
     a(); // twice: no effect
     await new Promise((r) => setTimeout(r, 0));
-    expect(order).toEqual(["report"]);
+    expect(order).toEqual(["first"]);
+    expect(limiter.busy).toBe(2);
     b();
-    const [piece, rep] = await Promise.all(waiting);
-    expect(order).toEqual(["report", "piece"]);
-    piece();
-    rep();
+    const [first, second] = await Promise.all(waiting);
+    expect(order).toEqual(["first", "second"]);
+    first();
+    second();
     expect(limiter.busy).toBe(0);
   });
 });

@@ -44,7 +44,8 @@ export function caseStateText(view) {
 }
 
 function itemStateText(view) {
-  if (view.state === "waiting") return view.wait === "network" ? t("sent.state_waiting") : t(`sent.wait_${view.wait}`);
+  // the status line above says why; each row only says that it waits
+  if (view.state === "waiting") return t(view.wait === "network" ? "sent.state_waiting" : "sent.item_waiting");
   if (view.state === "refused") return t(`sent.refused_${view.reason}`, { code: view.code });
   return t(`sent.state_${view.state}`);
 }
@@ -124,7 +125,7 @@ export async function sentScreen({ caseId }) {
     const report = items.find((i) => i.kind === "report");
     const refusedReport = items.find((i) => i.kind === "report" && i.state === STATES.FAILED);
     failed.hidden = view.state !== "failed";
-    failed.textContent = t("sent.failed_text", { code: refusedReport?.error ?? current.error ?? "" });
+    failed.textContent = failed.hidden ? "" : t("sent.failed_text", { code: refusedReport?.error ?? current.error ?? "" });
     const resealable = items.some((i) => i.state === STATES.FAILED) && report && report.state !== STATES.DELIVERED &&
       (await canHold(caseId));
     let attachmentNumber = 0;
