@@ -287,6 +287,26 @@ describe("delivery", () => {
     expect(same(server.items.get(fast.stored[0].item.itemId), fast.stored[0].whole)).toBe(true);
   });
 
+  it("lets the first upload measure the link, and cuts the others to it", async () => {
+    const { caseId, stored } = await newCase(db, [{ size: 600_000 }, { size: 3 * MiB, part: 2, chunkSize: MiB },
+      { size: 3 * MiB, part: 3, chunkSize: MiB }]);
+    await queueCase(caseId, db);
+    const server = fakeServer();
+    server.rules.push(async (m, path) => {
+      if (path.includes("/chunks/")) await new Promise((r) => setTimeout(r, 20)); // a link that takes time
+      return undefined;
+    });
+    expect((await run(server, { uplink: new Uplink() })).status).toBe("done");
+    const cuts = (id) => server.created.filter((c) => c.itemId === id).map((c) => c.chunkSize);
+    expect(cuts(stored[0].item.itemId)).toEqual([256 * 1024]); // the first guess, kept: it measures
+    for (const later of [stored[1], stored[2]]) {
+      const sizes = cuts(later.item.itemId);
+      expect(sizes[0]).toBe(256 * 1024); // announced with the guess before the report
+      expect(sizes.at(-1)).toBeGreaterThanOrEqual(MiB); // then cut again to the link, before any piece
+      expect(same(server.items.get(later.item.itemId), later.whole)).toBe(true);
+    }
+  });
+
   it("keeps two pieces in flight, never more", async () => {
     const { caseId } = await newCase(db, [{ size: 8 * 64 * 1024, chunkSize: 64 * 1024 }]);
     await queueCase(caseId, db);
