@@ -4,7 +4,7 @@
 // even when the app is closed (where the browser supports it).
 import { reachedServer } from "../outbox/classify.js";
 import { deliver } from "../outbox/deliver.js";
-import { listen, SYNC_TAG } from "../outbox/events.js";
+import { announce, listen, SYNC_TAG } from "../outbox/events.js";
 import { createScheduler, PROBED_WAITS } from "../outbox/scheduler.js";
 import { itemsOf, listCases, resetBackoff, STATES, withdrawItems } from "../outbox/store.js";
 import { xhrTransport } from "../outbox/transport.js";
@@ -45,11 +45,13 @@ const scheduler = createScheduler(() => deliver({ transport: xhrTransport(), can
   probe: probeHealth,
   onHealed: async () => {
     await resetBackoff(null, { waits: PROBED_WAITS });
+    announce({ type: "kick" });
     recheckPoliceKey().catch(() => {});
   },
 });
 
 export function kickDelivery() {
+  announce({ type: "kick" }); // a run in progress elsewhere (the service worker) looks again
   return scheduler.kick();
 }
 

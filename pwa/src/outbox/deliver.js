@@ -13,7 +13,7 @@
 import { call, Refused, RetryLater } from "./api.js";
 import { WAIT } from "./classify.js";
 import { openOutbox } from "./db.js";
-import { announce as tell } from "./events.js";
+import { listen, announce as tell } from "./events.js";
 import { createLimiter } from "./limiter.js";
 import { backoffDelay } from "./scheduler.js";
 import { isUploaded, sendChunked, sendWhole } from "./send.js";
@@ -289,9 +289,15 @@ async function run(options) {
     revived.add(db);
     await reviveMisclassified(db);
   }
+  // "Send now" or a network back, in a page, while this run (maybe the service worker's) holds
+  // the lock: the items it waits for may have become due.
+  const stopListening = listen((message) => {
+    if (message?.type === "kick") loop.poke();
+  });
   try {
     return await loop.loop();
   } finally {
+    stopListening();
     if (ctx.uplink.measured) await setMeta("uplink", ctx.uplink.toJSON(), db).catch(() => {});
   }
 }

@@ -3,6 +3,7 @@ import { openOutbox } from "../../../pwa/src/outbox/db.js";
 import { deliver, deliverAll, HOLD_MS, resetDeliveryMemory } from "../../../pwa/src/outbox/deliver.js";
 import { cleanUp, draftLockName, forgetCase, itemsOf, listCases, putCase, queueCase, resetBackoff, STATES,
   withdrawItems } from "../../../pwa/src/outbox/store.js";
+import { announce } from "../../../pwa/src/outbox/events.js";
 import { Uplink } from "../../../pwa/src/outbox/uplink.js";
 import { OutboxWriter } from "../../../pwa/src/outbox/writer.js";
 import { fakeServer, html, json, serverError } from "./fake-server.js";
@@ -510,6 +511,23 @@ describe("delivery against what happens meanwhile", () => {
       backoffBase: 20, random: () => 0.5 });
     expect(result.status).toBe("done");
     expect(calls).toEqual(["wait"]);
+  });
+});
+
+describe("a run that waits (the service worker's)", () => {
+  it("looks again when a page says 'send now', instead of sleeping out the backoff", async () => {
+    const { caseId } = await newCase(db, [report()]);
+    await queueCase(caseId, db);
+    const server = fakeServer();
+    server.failNext = () => true; // the first try gets a 503: the item waits 20 s (backoffBase)
+    const started = Date.now();
+    const running = deliver({ fetchFn: server.fetch, db, locks: noLocks, keepAliveMs: 60_000, backoffBase: 20_000,
+      random: () => 0.5 });
+    await new Promise((r) => setTimeout(r, 100));
+    await resetBackoff(db);
+    announce({ type: "kick" });
+    expect((await running).status).toBe("done");
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 });
 
