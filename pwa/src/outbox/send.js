@@ -164,10 +164,15 @@ async function sendPieces(ctx, item, announced) {
       const length = pieceLength(item, chunkSize, index);
       try {
         await ctx.stillWanted(item);
+        // Read and hashed before waiting for a slot: while one lane's piece travels, the other
+        // lane's next one is read (a stored record can take a while to come back from disk),
+        // so the link is not left idle in between. At most one piece per lane is in memory.
+        const { body, headers } = await octets(await readRange(ctx.db, item, index * chunkSize, length));
         const answer = await call(ctx, "PUT", `${path}/chunks/${index}`, {
           pool: PIECES,
           bytes: length,
-          prepare: async () => octets(await readRange(ctx.db, item, index * chunkSize, length)),
+          body,
+          headers,
           onUpload: (loaded) => {
             travelling.set(index, Math.min(loaded, length));
             show();

@@ -57,10 +57,11 @@ export class Uplink {
     for (const resolve of this.waiting.splice(0)) resolve();
   }
 
-  /** A request carrying `bytes` failed for want of time: the link is slower than we thought. */
+  /** A request carrying `bytes` failed for want of time: the link is slower than we thought
+   * (by a factor of four each time, so a deadline sized from it catches up in a few tries). */
   slower(bytes) {
     if (bytes < MIN_SAMPLE) return;
-    this.rate = Math.max(FLOOR, (this.rate ?? FIRST_CHUNK / TARGET_SECONDS) / 2);
+    this.rate = Math.max(FLOOR, (this.rate ?? FIRST_CHUNK / TARGET_SECONDS) / 4);
   }
 
   /** Measured in this context (not only remembered). */

@@ -21,12 +21,14 @@ describe("piece size and time limits follow the measured uplink", () => {
     const uplink = new Uplink();
     uplink.record(1000, 500); // a small request measures the round trip: ignored
     expect(uplink.measured).toBe(false);
-    uplink.record(256 * KiB, 64_000); // 4 KB/s
-    expect(uplink.rate).toBeCloseTo(4096, 0);
-    uplink.record(256 * KiB, 32_000);
-    expect(uplink.rate).toBeCloseTo((4096 + 8192) / 2, 0);
+    uplink.record(256 * KiB, 6_400); // 40 KB/s
+    expect(uplink.rate).toBeCloseTo(40_960, 0);
+    uplink.record(256 * KiB, 3_200);
+    expect(uplink.rate).toBeCloseTo((40_960 + 81_920) / 2, 0);
+    uplink.slower(1000); // a small request timing out says nothing about the link
+    expect(uplink.rate).toBeCloseTo((40_960 + 81_920) / 2, 0);
     uplink.slower(256 * KiB);
-    expect(uplink.rate).toBeCloseTo((4096 + 8192) / 4, 0);
+    expect(uplink.rate).toBeCloseTo((40_960 + 81_920) / 2 / 4, 0);
     for (let i = 0; i < 20; i += 1) uplink.slower(MiB);
     expect(uplink.rate).toBe(2000); // a floor: 16 kbit/s
   });
