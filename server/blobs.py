@@ -211,6 +211,27 @@ class BlobStore:
             found[item_id] = max(found.get(item_id, 0.0), youngest_change(st))
         return found
 
-    def restamp(self) -> int:
-        """Make every time under the store coarse again and move fresh ctimes (see filetimes)."""
-        return self.times.restamp_tree(self.root)
+    def restamp(self) -> dict[str, int]:
+        """Make every time under the store coarse again, move fresh ctimes and replace files whose
+        birth time tells when they came (see server.filetimes)."""
+        return self.times.restamp_tree(self.root, recopy=self._recopy)
+
+    def _recopy(self, path: Path, st: os.stat_result) -> bool:
+        """Replace ``path`` by a copy of itself: same bytes, mode and times, a new inode. Blobs are
+        never rewritten under a name (names carry the hash), so a reader sees the one or the other."""
+        try:
+            src = os.fdopen(open_noatime(path), "rb")
+        except FileNotFoundError:
+            return False
+        with src:
+            spooled = self.spool(iter(lambda: src.read(COPY_BLOCK), b""))
+        if spooled.size != st.st_size or not path.exists():  # changed or removed meanwhile
+            spooled.discard()
+            return False
+        times = (st.st_mtime_ns, st.st_mtime_ns)
+        os.utime(spooled.path, ns=times)
+        os.replace(spooled.path, path)
+        _fsync_dir(path.parent)
+        os.utime(path, ns=times)  # unchanged by the rename, but the ctime moves to now as well
+        self.times.stamp(self.tmp_dir, path.parent)
+        return True

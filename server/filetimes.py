@@ -7,10 +7,12 @@ each such change is followed by a stamp of the folder too. Reads never update an
 (``O_NOATIME``, which the owner of a file may always use on Linux).
 
 The change time (ctime) cannot be set: the kernel sets it to the exact time of any change,
-our own stamps included. ``restamp`` (run by ``tipline-server gc``) stamps again everything
-whose ctime still lies in the granule of its modification time, which moves the ctime to
-the time of that gc run: afterwards it tells when gc ran, not when the citizen wrote.
-What remains is said in docs/operations.md ("Times on disk").
+our own stamps included. ``restamp_tree`` (run by ``tipline-server gc``) stamps again
+everything whose ctime still lies in the granule of its modification time, which moves the
+ctime to the time of that gc run: afterwards it tells when gc ran, not when the citizen wrote.
+The birth time (statx btime, kept by ext4, XFS, Btrfs) cannot be changed at all: once a
+file's granule is over, gc replaces it by a copy (a new inode, born at the gc run). What
+remains is said in docs/operations.md ("Times on disk").
 """
 
 from __future__ import annotations
@@ -120,17 +122,70 @@ class Stamper:
             return False
         return True
 
-    def restamp_tree(self, root: Path, *, skip_prefix: str = ".tmp-") -> int:
-        """Restamp every folder and file under ``root`` but files being written (``skip_prefix``)."""
-        changed = 0
+    def needs_recopy(self, path: Path, st: os.stat_result) -> bool:
+        """A file born (statx btime) before the end of its modification granule, once that
+        granule is over: its birth time is exact and only a new inode replaces it."""
+        m = coarse(st.st_mtime_ns // 1_000_000_000, self.resolution)
+        if time.time() < m + self.resolution:
+            return False  # not yet: a copy now would be born inside the granule again
+        born = birth_time(path)
+        return born is not None and born < m + self.resolution
+
+    def restamp_tree(self, root: Path, *, recopy=None, skip_prefix: str = ".tmp-") -> dict[str, int]:
+        """Restamp every folder and file under ``root`` but files being written (``skip_prefix``);
+        ``recopy(path, st)``, if given, replaces each file whose birth time still tells its
+        arrival by a fresh copy (new inode, born now, same content and times)."""
+        counts = {"restamped": 0, "recopied": 0}
         for path, st in walk(root):
-            if path.name.startswith(skip_prefix) and not stat.S_ISDIR(st.st_mode):
-                continue
-            changed += self.restamp(path, st)
-        return changed
+            if not stat.S_ISDIR(st.st_mode):
+                if path.name.startswith(skip_prefix) or not stat.S_ISREG(st.st_mode):
+                    continue
+                if recopy is not None and self.needs_recopy(path, st):
+                    counts["recopied"] += bool(recopy(path, st))
+                    continue
+            counts["restamped"] += self.restamp(path, st)
+        return counts
 
 
 def youngest_change(st: os.stat_result) -> float:
     """The latest of mtime and ctime: a lower bound of "how recently was this written", which
     coarse mtimes alone no longer give (ctime is never earlier than the last real change)."""
     return max(st.st_mtime, st.st_ctime)
+
+
+def birth_time(path) -> float | None:
+    """A file's birth (creation) time from statx(2), or None where the system does not say.
+    Nothing can set it; ext4, XFS and Btrfs keep it to the nanosecond."""
+    global _statx
+    if _statx is None:
+        _statx = _load_statx()
+    if not _statx:
+        return None
+    import ctypes
+
+    buf = ctypes.create_string_buffer(256)
+    if _statx(-100, os.fsencode(path), 0x100, 0x800, buf) != 0:  # AT_FDCWD, AT_SYMLINK_NOFOLLOW, STATX_BTIME
+        raise FileNotFoundError(path) if ctypes.get_errno() == 2 else OSError(ctypes.get_errno(), "statx", path)
+    mask = int.from_bytes(buf.raw[0:4], "little")
+    if not mask & 0x800:
+        return None
+    seconds = int.from_bytes(buf.raw[80:88], "little", signed=True)
+    nanos = int.from_bytes(buf.raw[88:92], "little")
+    return seconds + nanos / 1e9
+
+
+_statx = None
+
+
+def _load_statx():
+    try:
+        import ctypes
+        import ctypes.util
+
+        libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        fn = libc.statx
+        fn.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_uint, ctypes.c_char_p]
+        fn.restype = ctypes.c_int
+        return fn
+    except (OSError, AttributeError):
+        return False

@@ -18,7 +18,7 @@ from .clock import now
 
 
 def collect_garbage(session: Session, settings: Settings, blobs: BlobStore, *, grace: timedelta) -> dict[str, int]:
-    report = {"temp_files": 0, "orphan_blobs": 0, "stale_uploads": 0, "orphan_uploads": 0, "restamped": 0}
+    report = {"temp_files": 0, "orphan_blobs": 0, "stale_uploads": 0, "orphan_uploads": 0}
     for path in list(blobs.stale_temp_files(grace.total_seconds())):
         blobs.remove(path)
         report["temp_files"] += 1
@@ -46,6 +46,6 @@ def collect_garbage(session: Session, settings: Settings, blobs: BlobStore, *, g
         if item_id not in open_uploads and changed < young:
             blobs.remove_upload(item_id)
             report["orphan_uploads"] += 1
-    report["restamped"] = blobs.restamp()
+    report.update(blobs.restamp())
     restamp_database(session.get_bind(), settings.time_resolution)
     return report
