@@ -88,6 +88,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
+        if type(err).__module__.startswith("gunicorn.http"):
+            # The body's framing is broken (e.g. bad chunked encoding): the client's fault.
+            return error_response(400, "bad_request", "the request body is malformed")
         # The log gets code locations and exception types, never a message (a database error's
         # quotes the SQL and its values): server.logs.safe_traceback. The client gets no detail.
         log.error("unexpected error (%s)\n%s", type(err).__name__, safe_traceback(err))

@@ -31,8 +31,7 @@ ADDRESS = "<address>"
 ID = "<id>"
 _IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
 # Candidates only (at least two colons); ipaddress decides. Times such as 12:30:45 are not addresses.
-_IPV6 = re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|(?:\d{1,3}\.){3}\d{1,3})?"
-                   r"(?:%[\w.-]+)?(?![\w:])")
+_IPV6 = re.compile(r"(?<![\w:.%])[0-9A-Fa-f:.]*:[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*(?:%[\w.-]+)?(?![\w])")
 _HEX_ID = re.compile(r"(?<![0-9A-Za-z])[0-9a-f]{32}(?![0-9A-Za-z])")
 _SQL = re.compile(r"\[SQL: .*?(?=\n\(Background on this error|\n\n|\Z)", re.S)
 _PARAMETERS = re.compile(r"\[(?:SQL )?parameters[: ].*?\]", re.S)
@@ -41,11 +40,12 @@ _PG_DETAIL = re.compile(r"^(DETAIL|HINT|CONTEXT|WHERE|STATEMENT):.*$", re.M)  # 
 
 def _address_or_same(match: re.Match) -> str:
     text = match.group(0)
+    core = text.rstrip(":.")  # "ip=::1: error": the colon after the address is punctuation
     try:
-        ipaddress.ip_address(text.split("%", 1)[0])
+        ipaddress.ip_address(core.split("%", 1)[0])
     except ValueError:
         return text
-    return ADDRESS
+    return ADDRESS + text[len(core):]
 
 
 def scrub(text: str) -> str:
