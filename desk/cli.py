@@ -268,7 +268,11 @@ def decrypt(ctx: Ctx, case_ids, passphrase_file):
     for r in results:
         problems = "; ".join([f"{p.kind} {p.part}: {p.error_code}" for p in r.failures + r.missing]
                              + [f"attachment {p.part}: metadata kept (may identify the citizen)"
-                                for p in r.attachments if p.metadata_kept])
+                                for p in r.attachments if p.metadata_kept]
+                             # the claim is the sender's text: say that it differs, never what it says
+                             + [f"attachment {p.part}: its bytes are not the type it claims"
+                                for p in r.attachments if p.status == "verified" and p.media_type is not None
+                                and p.media_type != (p.detected_media_type or "")])
         ok = sum(p.status == "verified" for p in r.attachments)
         table.add_row(r.case_id, r.verdict, r.report.status, f"{ok}/{len(r.attachments)}", str(len(r.messages)),
                       problems)

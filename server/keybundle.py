@@ -2,7 +2,8 @@
 
 The server cannot sign (it has no root key) but it verifies what it serves: at startup a
 bundle that does not verify against keys/root-key.json, names another origin or is valid for
-longer than phones accept (90 days), stops the server. The file is re-read when it changes, so a rotated bundle is served without a restart;
+longer than phones accept (90 days), stops the server. The file is re-read when it changes,
+so a rotated bundle is served without a restart;
 a bad replacement is refused and the last good bundle stays.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from envelope import errors

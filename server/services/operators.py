@@ -52,8 +52,8 @@ def create_operator(session: Session, username: str, password: str, *, time_reso
     with session.begin():
         if session.scalars(select(Operator).where(Operator.username == username)).first() is not None:
             raise Conflict(f"operator {username!r} already exists", code="operator_exists")
-        op = Operator(username=username, password_hash=hash_password(password), created_at=round_down(now(), time_resolution),
-                      disabled=False, failed_logins=0)
+        op = Operator(username=username, password_hash=hash_password(password),
+                      created_at=round_down(now(), time_resolution), disabled=False, failed_logins=0)
         session.add(op)
     return op
 

@@ -43,7 +43,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-const bundle = (sequence, daysLeft) => JSON.stringify({ sequence, expires: new Date(Date.now() + daysLeft * DAY).toISOString() });
+const bundle = (sequence, daysLeft) =>
+  JSON.stringify({ sequence, expires: new Date(Date.now() + daysLeft * DAY).toISOString() });
 
 describe("police key near expiry", () => {
   it("far from expiry: ok, not flagged", async () => {
