@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from .filetimes import Stamper, list_dir, open_noatime, walk, youngest_change
+from .filetimes import Stamper, list_dir, log, open_noatime, walk, youngest_change
 
 COPY_BLOCK = 256 * 1024
 PREFIXES = [f"{i:02x}" for i in range(256)]
@@ -81,7 +81,10 @@ class BlobStore:
             missing.append(path)
             path = path.parent
         if not missing and stat.S_IMODE(path.stat().st_mode) & 0o077:
-            os.chmod(path, DIR_MODE)  # made by an earlier version, or by hand, with a wider mode
+            try:
+                os.chmod(path, DIR_MODE)  # made by an earlier version, or by hand, with a wider mode
+            except PermissionError:
+                log.warning("%s is readable by others and not ours to change: make it 0700", path)
         for directory in reversed(missing):
             try:
                 directory.mkdir(mode=DIR_MODE)

@@ -17,6 +17,7 @@ remains is said in docs/operations.md ("Times on disk").
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import time
@@ -24,6 +25,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 NOATIME = getattr(os, "O_NOATIME", 0)
+log = logging.getLogger("tipline.server")
+_warned: set[str] = set()
+
+
+def _cannot_stamp(path, exc: OSError) -> None:
+    """Only the owner may set a file's times: say so once per folder (never a file's name, which
+    may hold ids), and never fail a request for it."""
+    folder = str(Path(path).parent)
+    if folder not in _warned:
+        _warned.add(folder)
+        log.warning("cannot make file times coarse in %s (%s): run the server as the owner of its data",
+                    folder, type(exc).__name__)
 
 
 def coarse(seconds: float, resolution: int) -> int:
@@ -100,6 +113,8 @@ class Stamper:
                 os.utime(path, (t, t), follow_symlinks=False)
             except FileNotFoundError:
                 continue
+            except PermissionError as exc:
+                _cannot_stamp(path, exc)
 
     def stamp_fd(self, fd: int) -> None:
         t = self.now()
@@ -119,6 +134,9 @@ class Stamper:
         try:
             os.utime(path, (m, m), follow_symlinks=False)
         except FileNotFoundError:
+            return False
+        except PermissionError as exc:
+            _cannot_stamp(path, exc)
             return False
         return True
 
