@@ -141,7 +141,7 @@ class BlobStore:
                     size += len(piece)
                 f.flush()
                 os.fsync(f.fileno())
-                self.times.stamp_fd(f.fileno())  # a rename keeps these times
+                self.times.stamp_fd(f.fileno(), name)  # a rename keeps these times
         except BaseException:
             Path(name).unlink(missing_ok=True)
             self.times.stamp(self.tmp_dir)

@@ -116,9 +116,12 @@ class Stamper:
             except PermissionError as exc:
                 _cannot_stamp(path, exc)
 
-    def stamp_fd(self, fd: int) -> None:
+    def stamp_fd(self, fd: int, path) -> None:
         t = self.now()
-        os.utime(fd, (t, t))
+        try:
+            os.utime(fd, (t, t))
+        except PermissionError as exc:
+            _cannot_stamp(path, exc)
 
     def needs_restamp(self, st: os.stat_result) -> bool:
         """Times not coarse, or a ctime still inside the granule of the modification time."""

@@ -109,3 +109,22 @@ def test_operator_times_are_coarse_and_tokens_keep_their_exact_expiry(app, clien
         assert op.locked_until.timestamp() >= time.time() + svc.settings.login_lockout_seconds - 1
         assert op.created_at.timestamp() % RESOLUTION == 0
         assert all(i.received_at.timestamp() % RESOLUTION == 0 for i in s.query(Item))
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"], indirect=False)
+def test_times_that_cannot_be_set_never_fail_a_request(app, client, test_keys, monkeypatch, caplog):
+    """Files or folders of another owner (made by root with an admin command, say): a warning
+    per folder, without ids, and the request still succeeds."""
+    import server.filetimes as ft
+
+    def denied(*args, **kwargs):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(ft.os, "utime", denied)
+    monkeypatch.setattr(ft, "_warned", set())
+    case_id = open_case(client)
+    item_id, data, _ = envelope(case_id, test_keys.public_keys)
+    assert put_item(client, case_id, item_id, data).status_code == 201
+    warnings = [r.getMessage() for r in caplog.records if "cannot make file times coarse" in r.getMessage()]
+    assert warnings and len(warnings) == len(set(warnings))
+    assert not any(case_id in w or item_id in w for w in warnings)
