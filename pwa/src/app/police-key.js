@@ -15,8 +15,20 @@ export function onPoliceKey(fn) {
   return () => listeners.delete(fn);
 }
 
+// Near its expiry (docs/envelope.md, section 10) the stored bundle is still used, since it is
+// valid and signed, but the server's is fetched at every check (a minute apart at least, instead
+// of ten), and the state says so: offline, the citizen is asked to connect before it expires.
+export const REFRESH_BEFORE_EXPIRY_MS = 14 * 24 * 60 * 60_000;
+const RECHECK_SOON_MS = 60_000;
+
+function verified(bundle, offline) {
+  const expiresSoon = Date.parse(bundle.expires) - Date.now() < REFRESH_BEFORE_EXPIRY_MS;
+  return { status: "ok", bundle, expiresSoon, ...(offline ? { offline: true } : {}) };
+}
+
 function publish(next) {
-  const changed = next.status !== state.status || next.bundle?.sequence !== state.bundle?.sequence;
+  const changed = next.status !== state.status || next.bundle?.sequence !== state.bundle?.sequence ||
+    Boolean(next.expiresSoon && next.offline) !== Boolean(state.expiresSoon && state.offline);
   state = next;
   document.documentElement.dataset.policeKey = next.status; // visible state, for styling and tests
   if (changed) for (const fn of listeners) fn(state); // screens redraw only when something changed
@@ -55,7 +67,8 @@ export function refreshPoliceKey() {
 
 /** Check again if the key is not usable, or was last checked long ago. */
 export function recheckPoliceKey() {
-  if (state.status !== "ok" || Date.now() - checkedAt > RECHECK_MS) return refreshPoliceKey();
+  const every = state.expiresSoon ? RECHECK_SOON_MS : RECHECK_MS;
+  if (state.status !== "ok" || Date.now() - checkedAt > every) return refreshPoliceKey();
   return Promise.resolve(state);
 }
 
@@ -80,8 +93,9 @@ async function fetchBundle() {
   try {
     const response = await fetch("/api/v1/key-bundle", { cache: "no-store", credentials: "omit",
       redirect: "manual", signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) });
-    if (response.status !== 200) return null;
-    if (!/^application\/json\s*(;|$)/i.test(response.headers.get("Content-Type") ?? "")) return null;
+    if (!response.ok) return null;
+    const type = response.headers?.get?.("Content-Type");
+    if (type && !/^application\/json\s*(;|$)/i.test(type)) return null;
     const text = await response.text();
     JSON.parse(text); // a truncated body is not an answer either
     return text;
@@ -95,14 +109,14 @@ async function check() {
   let storedResult = null;
   if (stored) {
     storedResult = await verify(stored.document, stored.sequence);
-    if (storedResult.ok && state.status !== "ok") publish({ status: "ok", bundle: storedResult.bundle, offline: true });
+    if (storedResult.ok && state.status !== "ok") publish(verified(storedResult.bundle, true));
   }
   const text = await fetchBundle();
   if (text !== null) {
     const result = await verify(text, stored?.sequence ?? 0);
     if (result.ok) {
       await setMeta("bundle", { document: text, sequence: result.bundle.sequence });
-      return publish({ status: "ok", bundle: result.bundle });
+      return publish(verified(result.bundle, false));
     }
     // A bundle that does not verify never replaces one that did: the stored one stands (a
     // portal or a proxy that rewrites answers cannot stop the app, and a server that swaps the
@@ -113,7 +127,7 @@ async function check() {
     }
   }
   if (!stored) return publish({ status: "offline" });
-  if (storedResult.ok) return publish({ status: "ok", bundle: storedResult.bundle, offline: true });
+  if (storedResult.ok) return publish(verified(storedResult.bundle, true));
   if (storedResult.code === "bundle_expired") return publish({ status: "expired" });
   return publish({ status: "invalid", code: storedResult.code, message: storedResult.message });
 }
