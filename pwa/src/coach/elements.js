@@ -7,13 +7,16 @@
 // belle-sœur…") or a claim without observation ("à tous les coups…") are shown as written, but
 // do not raise the level, since the police need what was seen.
 
+import { threatenedSentences } from "./flags.js";
+
 export const CHECK_IDS = ["place", "time", "frequency", "people", "vehicles", "plate", "evidence", "risks"];
 
 const DESCRIPTORS = ["clothing", "height", "build", "hair", "face", "marks", "age", "gait", "accessory", "voice",
   "nickname", "brand"];
 const VEHICLE_MENTIONS = ["vehicle", "vehicle_make", "vehicle_model", "vehicle_model_number"];
 const VEHICLE_DETAILS = ["colour", "vehicle_make", "vehicle_model", "vehicle_model_number", "vehicle_feature",
-  "plate", "plate_part"];
+  "plate", "plate_part", "plate_partial"];
+const MODELS = ["vehicle_make", "vehicle_model", "vehicle_model_number"];
 const EVIDENCE_STRONG = ["recording", "drug", "packaging", "cash", "scale", "stash"];
 const EVIDENCE_WEAK = ["exchange", "drug_generic", "evidence_claim"];
 export const DANGER = ["children", "weapon", "threat", "violence", "animal", "syringes"];
@@ -52,7 +55,9 @@ function grade(strong, weak) {
 
 /** Findings outside sentences that are hearsay or speculation. */
 export function firstHand(findings) {
-  const reported = new Set(findings.filter((f) => f.cat === "hearsay" || f.cat === "speculation").map((f) => f.sentence));
+  const threatened = threatenedSentences(findings); // a threat reported by the one threatened is first-hand
+  const reported = new Set(findings.filter((f) => (f.cat === "hearsay" && !threatened.has(f.sentence)) ||
+    f.cat === "speculation").map((f) => f.sentence));
   return findings.filter((f) => !reported.has(f.sentence));
 }
 
@@ -126,9 +131,10 @@ export function checkElements(draft, analysis, { attachmentsCount = 0, findings 
 
   // --- vehicles and plates -------------------------------------------------------------------------
   {
-    const described = (list) => pick(list, VEHICLE_MENTIONS).some((m) => pick(list, VEHICLE_DETAILS).some((d) =>
-      d.field === m.field && d.sentence === m.sentence && !spansOverlap(d, m) &&
-      Math.abs(d.start - m.start) <= NEAR && !(d.cat === m.cat && d.phrase === m.phrase)));
+    // a make or a model names the vehicle by itself ("la Clio"); a type needs a colour, a plate…
+    const described = (list) => has(list, MODELS) || pick(list, VEHICLE_MENTIONS).some((m) =>
+      pick(list, VEHICLE_DETAILS).some((d) => d.field === m.field && d.sentence === m.sentence && !spansOverlap(d, m) &&
+        Math.abs(d.start - m.start) <= NEAR && !(d.cat === m.cat && d.phrase === m.phrase)));
     const structured = (draft.vehicles ?? []).map((v, i) => (v ? ["type", "colour", "make", "plate"]
       .filter((k) => answered(`vehicles.${i}.${k}`)).length : 0));
     const best = Math.max(0, ...structured);

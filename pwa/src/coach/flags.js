@@ -11,14 +11,23 @@ const KINDS = {
   self: { kind: "self", messageKey: "msg_self", suggestionKey: "sug_self" },
 };
 export const FLAG_KINDS = ["self", "stereotype", "hearsay", "vague", "generalisation"];
+const FIRST_PERSON = /(?<![\p{L}])(?:(?:je|me|moi|ma|mon|mes|i|my)(?![\p{L}])|[jm]['’])/iu;
+
+/** Sentences where a threat is made to the writer ("…j'allais le regretter"). */
+export function threatenedSentences(findings) {
+  return new Set(findings.filter((f) => f.cat === "threat" && FIRST_PERSON.test(f.phrase)).map((f) => f.sentence));
+}
 
 /** [{ field, kind, phrase, messageKey, suggestionKey }]: identifying details first, then by field. */
 export function findFlags(analysis) {
   const out = [];
   const seen = new Set();
+  // "il m'a dit que j'allais le regretter" reports a threat to the writer, not a rumour
+  const threatened = threatenedSentences(analysis.findings);
   for (const f of analysis.findings) {
     const rule = KINDS[f.cat];
     if (!rule) continue;
+    if (f.cat === "hearsay" && threatened.has(f.sentence)) continue;
     // a plate "belge" or a car "blanche" says nothing of a person
     if (rule.kind === "stereotype" && f.field.startsWith("vehicles.")) continue;
     const key = `${rule.kind}:${f.field}:${f.norm ?? f.phrase.toLowerCase()}`;

@@ -6,6 +6,7 @@
 //   {name}     any phrase of category "name"        [a|b c]  one of the alternatives
 //   #          a number                              ~        a word that is not a stopword
 //   word*      a word starting with "word"           …        up to four words
+//   +          any one word, stopwords included ("chemin des Prés-de-Vaux": "prés" reads as "près")
 //
 // Matching works on words, leftmost-longest per category. Phrases are indexed by the word they
 // can start with, and a category found at a position is remembered for the text, so a {ref}
@@ -55,7 +56,7 @@ function parse(source) {
         }
         i += 1; // "]"
         items.push({ type: "alt", alternatives });
-      } else if (ch === "#" || ch === "~" || ch === "…") {
+      } else if (ch === "#" || ch === "~" || ch === "…" || ch === "+") {
         flush();
         items.push({ type: ch });
         i += 1;
@@ -120,7 +121,7 @@ export function compileLexicon(data) {
       }
       if (item.type === "ref") return { type: "ref", name: item.name, keys: category(item.name, trail).keys };
       if (item.type === "#") return { type: "#", keys: { ...noKeys(), num: true } };
-      return { type: item.type, keys: { ...noKeys(), any: true } }; // "~" and "…"
+      return { type: item.type, keys: { ...noKeys(), any: true } }; // "~", "+" and "…"
     }).filter((it) => it.type !== "lit" || it.words.length);
     return { items: out, keys: out[0]?.keys ?? { ...noKeys(), any: true } };
   }
@@ -211,9 +212,15 @@ export function textMatcher(lex, norm) {
       if (t?.letter && !lex.stopwords.has(t.t) && !(tokens[from + 1]?.t === "'" && lex.stopwords.has(`${t.t}'`))) {
         nexts = [from + 1];
       }
+    } else if (item.type === "+") {
+      if (tokens[from]?.letter) nexts = [from + 1];
     } else if (item.type === "…") {
       nexts = [from];
-      for (let j = from; j < from + 4 && j < tokens.length && !SENTENCE_PUNCT.has(tokens[j].t); j += 1) nexts.push(j + 1);
+      let words = 0; // an elision's apostrophe is not a word ("ma voisine d'en face dit que")
+      for (let j = from; words < 4 && j < tokens.length && !SENTENCE_PUNCT.has(tokens[j].t); j += 1) {
+        if (tokens[j].t !== "'") words += 1;
+        nexts.push(j + 1);
+      }
     } else if (item.type === "alt") {
       nexts = item.alternatives.flatMap((a) => matchItems(a.items, from));
     } else if (item.type === "ref") {
@@ -243,29 +250,32 @@ export function textMatcher(lex, norm) {
     return out;
   }
 
-  /** Leftmost-longest matches of a category: [{start, end}] in normalised offsets. */
-  function scan(cat) {
+  /**
+   * Leftmost-longest matches of a category, [{start, end}] in normalised offsets, skipping those
+   * inside an excluded span: a match ruled out at one word does not hide a good one at the next
+   * ("the tram stop" is generic, "tram stop Micropolis" is a named stop).
+   */
+  function scan(cat, blocked = []) {
     const found = [];
     for (let i = 0; i < tokens.length; i += 1) {
       if (!tokens[i].word) continue;
-      const best = Math.max(0, ...ends(cat, i));
+      const start = tokens[i].start;
+      const ok = ends(cat, i).filter((e) => !blocked.some((b) => b.start <= start && tokens[e - 1].end <= b.end));
+      const best = Math.max(0, ...ok);
       if (best > i) {
-        found.push({ start: tokens[i].start, end: tokens[best - 1].end });
+        found.push({ start, end: tokens[best - 1].end });
         i = best - 1;
       }
     }
     return found;
   }
 
-  /** Every match of a category, minus those inside one of its exclusions ("la blanche" holds "blanche"). */
+  /** Every match of a category outside its exclusions ("la blanche" holds "blanche"). */
   function find(name) {
     const cat = lex.categories.get(name);
     if (!cat) throw new Error(`lexicon ${lex.lang}: no category ${name}`);
-    const found = scan(cat);
     const exclude = lex.excludes.get(name);
-    if (!exclude || !found.length) return found;
-    const blocked = scan(exclude);
-    return found.filter((f) => !blocked.some((b) => b.start <= f.start && f.end <= b.end));
+    return scan(cat, exclude ? scan(exclude) : []);
   }
 
   return { find, tokens };
@@ -280,6 +290,7 @@ function tables(data) {
     buildingWords: new Set(data.buildingWords ?? []),
     abbreviations: data.abbreviations ?? {},
     accented: data.accented ?? {},
+    looseWords: data.looseWords ?? {},
     guardedAbbreviations: data.guardedAbbreviations ?? {},
     numberSuffixes: new Set(data.numberSuffixes ?? []),
     numbers: new Map(Object.entries(data.numbers ?? {})),

@@ -103,6 +103,13 @@ function rewrite(tokens, lex) {
         continue;
       }
     }
+    // "c chaud" is "c'est chaud"; "bat c" stays building C
+    const loose = tok.kind === "w" ? lex.looseWords?.[tok.t] : undefined;
+    if (loose && next?.spaced && next.kind === "w" && next.t.length > 1 && !(prev && lex.buildingWords.has(prev.t)) &&
+      !(tokens[i + 1]?.t === "'")) {
+      out.push({ ...tok, t: loose });
+      continue;
+    }
     // SMS spellings, longest first over up to three tokens ("y ' a", "c ' est", "a l'arrache")
     const sms = matchPhrase(tokens, i, lex.sms);
     if (sms) {

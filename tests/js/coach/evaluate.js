@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { assessReport, CHECK_IDS } from "../../../pwa/src/coach/coach.js";
 
 export const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../data/coach");
-export const PARTS = ["tune", "heldout"];
+export const PARTS = ["tune", "heldout", "fresh"];
 const STATUS = { P: "present", p: "partial" };
 export const FLAG_KINDS = ["vague", "hearsay", "generalisation", "stereotype", "self"];
 
