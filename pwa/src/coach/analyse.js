@@ -67,6 +67,7 @@ export function analyse(draft) {
   const fields = textFields(draft ?? {});
   const langs = languages(fields);
   const findings = [];
+  const once = new Set(); // read in two languages, a text keeps each finding once
   const texts = fields.map(({ field, value }, i) => {
     let unknown = false;
     langs[i].forEach((lang, n) => {
@@ -79,8 +80,9 @@ export function analyse(draft) {
         for (const m of matcher.find(cat)) {
           const start = prepared.start[m.start];
           const end = prepared.end[m.end - 1];
-          // read in two languages, a text keeps each finding once
-          if (n > 0 && findings.some((f) => f.field === field && f.cat === cat && f.start === start)) continue;
+          const key = `${field}|${cat}|${start}`;
+          if (once.has(key)) continue;
+          once.add(key);
           own.push({ cat, field, lang, start, end, phrase: value.slice(start, end), sentence: `${field}#${sentenceOf(m.start)}`,
             norm: prepared.norm.slice(m.start, m.end) });
         }

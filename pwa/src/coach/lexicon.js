@@ -170,17 +170,26 @@ function index(entries) {
     if (!stemsByFirst.has(pair[0][0])) stemsByFirst.set(pair[0][0], []);
     stemsByFirst.get(pair[0][0]).push(pair);
   }
-  return { byWord, stems: stemsByFirst, num, any };
+  return { byWord, stems: stemsByFirst, num, any, cache: new Map() };
 }
 
 const EMPTY = [];
+/**
+ * The phrases that can start at a word. Usually the index's own list for that word; when the
+ * category also has phrases that start anywhere (with "~" or "…") or with a stem, the merged
+ * list is remembered per word, since the same words come back in every text.
+ */
 function candidates(ix, tok) {
   const words = ix.byWord.get(tok.t) ?? EMPTY;
+  if (!ix.any.length && !ix.stems.size && !(tok.num && ix.num.length)) return words; // the usual case
+  const key = tok.num ? `#${tok.t}` : tok.t;
+  let out = ix.cache.get(key);
+  if (out) return out;
   const stems = ix.stems.get(tok.t[0])?.filter(([stem]) => tok.t.startsWith(stem)) ?? EMPTY;
-  if (!ix.any.length && !stems.length && !(tok.num && ix.num.length)) return words; // the usual case
-  const out = [...ix.any, ...words];
-  if (tok.num) out.push(...ix.num);
-  for (const [, e] of stems) out.push(e);
+  out = !ix.any.length && !stems.length && !(tok.num && ix.num.length) ? words
+    : [...new Set([...ix.any, ...words, ...(tok.num ? ix.num : EMPTY), ...stems.map(([, e]) => e)])];
+  if (ix.cache.size >= 20000) ix.cache.clear(); // a bound for very long or very varied texts
+  ix.cache.set(key, out);
   return out;
 }
 

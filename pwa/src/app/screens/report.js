@@ -215,18 +215,24 @@ async function formView({ draft, vault = null, restore = null }) {
   const keeper = draftKeeper({ vault, getState: () => ({ v: 1, form: readForm(form, { position: position.get() }),
     draft: draft.keptState() }) });
 
-  // Danger advice and the coach follow every keystroke, at most once per frame.
-  let frame = null;
+  // Danger advice and the coach follow every keystroke, at most once per frame; on a slow phone
+  // with a long text (an assessment longer than a frame) they wait for a short pause instead, so
+  // typing never lags.
+  let pending = null;
+  let lastCost = 0;
   function update() {
     refresh();
     keeper.changed();
-    if (frame !== null) return;
-    frame = requestAnimationFrame(() => {
-      frame = null;
+    if (pending !== null) return;
+    const run = () => {
+      pending = null;
+      const started = performance.now();
       const { result } = assess();
       danger.render(result.danger, form);
       coach.render(result);
-    });
+      lastCost = performance.now() - started;
+    };
+    pending = lastCost > 12 ? setTimeout(run, Math.min(300, lastCost * 4)) : requestAnimationFrame(run);
   }
   const touched = () => {
     if (state.dirty) return;
