@@ -92,9 +92,11 @@ def test_every_screen_passes_axe_at_320_px_and_fits(app_server, page):
     expect(page.locator('[data-coach] [data-flag="vague"]')).to_have_count(2)
     assert axe_violations(page) == []
     assert_no_raw_text(page)
-    # the review screen, then the receipt screen
+    # the review screen (with the contact block asked for), then the receipt screen
     fill_report(page)
+    page.locator('[name="contact.phone"]').fill("06 12 34 56 78")
     review(page)
+    expect(page.locator("[data-review-contact]")).to_be_visible()
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the review scrolls sideways at 320 px"
     assert_no_raw_text(page)

@@ -139,7 +139,7 @@ def test_danger_advice_at_once_for_a_ticked_box_at_the_top_and_beside_it(app_ser
     banner = page.locator("[data-danger-banner]")
     expect(banner).to_be_hidden()
     page.locator('label[for]', has_text="J'ai vu des armes").click()
-    expect(banner).to_be_visible(timeout=1_000)  # at once, not after a pause in typing
+    expect(banner).to_be_visible(timeout=2_000)  # at once, not after a pause in typing (2 s: a loaded CI machine)
     expect(banner).to_contain_text("17")
     expect(banner).to_contain_text("Ne vous mettez pas en danger")
     expect(banner).to_contain_text("une arme")
@@ -165,7 +165,7 @@ def test_danger_advice_for_an_english_threat_in_the_french_interface(app_server,
     open_app(page, app_server.url, "signaler")
     page.locator('[name="details"]').type("they threatened me, they know where I live")
     banner = page.locator("[data-danger-banner]")
-    expect(banner).to_be_visible(timeout=1_000)
+    expect(banner).to_be_visible(timeout=2_000)
     expect(banner).to_contain_text("des menaces")
     expect(page.locator('[data-danger-note="details"]')).to_contain_text("17 ou 112")
     # and in English when the interface is English

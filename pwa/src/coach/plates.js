@@ -52,13 +52,17 @@ export function findPlates(text, { context = false } = {}) {
       const start = m.index;
       const end = start + whole.trimEnd().length;
       if (overlaps(out, start, end)) continue;
-      // "x" stands for a digit only among digits ("GH-2x8"), not in words ("dix", "max", "Saxo")
-      const hasUnknown = /[?*_]/.test(whole) || (re === SIV_PARTIAL && /[xX]/.test(m[2] ?? "") && /\d/.test(m[2] ?? ""));
+      // "x" stands for a digit only among digits, not in words ("dix", "max", "Saxo"),
+      // and in a full group of three ("GH-2x8"), not in a model ("BMW X5")
+      const hasUnknown = /[?*_]/.test(whole) ||
+        (re === SIV_PARTIAL && /[xX]/.test(m[2] ?? "") && /\d/.test(m[2] ?? "") && (m[2] ?? "").length === 3);
       const groups = m.slice(1).filter((g) => g);
       const letterGroup = groups.find((g) => /[A-Za-z]/.test(g)) ?? "";
       // a cut group ("EF-119-Z", "GH-218") is a plate only if written like one, or said to be one
       const cut = !hasUnknown && /-/.test(whole) && isUpper(letterGroup) && known(whole) >= 5;
-      if (!(hasUnknown || cut || (context && known(whole) >= 4 && isUpper(letterGroup)))) continue;
+      // said to be a plate: letters and digits as written on one ("GA 18", not "BM X5")
+      const plain = groups.every((g) => /^[A-Za-z]+$/.test(g) || /^\d+$/.test(g));
+      if (!(hasUnknown || cut || (context && plain && known(whole) >= 4 && isUpper(letterGroup)))) continue;
       if (known(whole) < 2 || NOT_LETTERS.has(letterGroup.toLowerCase())) continue;
       out.push({ start, end, full: false });
     }

@@ -67,7 +67,8 @@ describe("number plates", () => {
 
   it("does not take times, heights, door codes, phone numbers or words for plates", () => {
     for (const text of ["vers 18 h 30", "il fait 1 m 80", "le code est 2580B", "appelle le 06 12 34 56 78",
-      "et 123 km plus loin", "bus 12, ligne T1, la RN57 puis l'A36", "il était dix heures max", "une Saxo"]) {
+      "et 123 km plus loin", "bus 12, ligne T1, la RN57 puis l'A36", "il était dix heures max", "une Saxo",
+      "une BM X5 noire", "Peugeot 3008 grise"]) {
       expect(plates(text), text).toEqual([]);
     }
   });
@@ -160,6 +161,11 @@ describe("danger now", () => {
     expect(danger("des collégiens achètent à la sortie")).toContain("children");
     expect(danger("un pitbull sans muselière garde l'entrée")).toContain("animal");
     expect(danger("il a sorti une machette")).toContain("weapon");
+    expect(danger("ils m'ont dit qu'ils allaient me casser les jambes")).toContain("threat");
+    expect(danger("ils savent où je bosse")).toContain("threat");
+    expect(danger("il a un 9mm dans la sacoche")).toContain("weapon");
+    expect(danger("des petits de primaire font le guet")).toContain("children");
+    expect(danger("on m'a proposé de faire nourrice")).toContain("threat"); // recruiting the witness
   });
 
   it("in English too, whatever the interface's language", () => {
@@ -193,6 +199,7 @@ describe("flags", () => {
     expect(kinds(assessReport(free("habillé tout en noir, doudoune blanche, il vend de la blanche près du restaurant turc, une Golf noire"))))
       .toEqual([]);
     expect(kinds(assessReport(draft({ vehicles: [{ plate: "plaque belge" }] })))).toEqual([]);
+    expect(kinds(assessReport(free("une BM X5 noire, 2 hommes blancs")))).toEqual(["stereotype:hommes blancs"]);
   });
 
   it("warns about details that identify the witness: home, family, routine", () => {
@@ -236,5 +243,24 @@ describe("messages", () => {
     }
     expect(COACH_MESSAGES.fr.danger_text).toMatch(/17/);
     expect(COACH_MESSAGES.fr.danger_safety).toMatch(/Ne vous mettez pas en danger/);
+  });
+});
+
+describe("stays on the phone", () => {
+  it("no coach module can send anything: no network call, no storage, no other module", async () => {
+    const { readdirSync, readFileSync, statSync } = await import("node:fs");
+    const path = await import("node:path");
+    const { fileURLToPath } = await import("node:url");
+    const dir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../pwa/src/coach");
+    const files = readdirSync(dir, { recursive: true }).filter((f) => f.endsWith(".js") && statSync(path.join(dir, f)).isFile());
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const source = readFileSync(path.join(dir, f), "utf8");
+      expect(source, f).not.toMatch(/\bfetch\s*\(|XMLHttpRequest|sendBeacon|WebSocket|EventSource|indexedDB|localStorage|postMessage/);
+      for (const m of source.matchAll(/\bfrom\s+"([^"]+)"/g)) expect(m[1], `${f} imports ${m[1]}`).toMatch(/^\.\.?\//);
+      for (const m of source.matchAll(/\bfrom\s+"(\.\.\/[^"]+)"/g)) {
+        expect(path.resolve(dir, path.dirname(f), m[1]).startsWith(dir), `${f} imports outside coach/`).toBe(true);
+      }
+    }
   });
 });
