@@ -3,11 +3,10 @@
 // ("18h30" → "18 h 30", "14ter" → "14 ter"). Every character of the result remembers where it
 // came from in what the citizen typed, so a flag can quote the phrase as it was written.
 //
-// prepare(text, lexicon) → { norm, start, end, sentenceOf(i) }
+// prepare(text, lexicon) → { norm, start, end }; sentences(norm) → index → sentence number
 //   norm:  the normalised text; words are separated by exactly one space
 //   start[i], end[i]: the span of the original text that norm[i] came from
 
-const LETTERS = /\p{L}/u;
 const TOKEN = /(\p{L}+)|(\p{N}+)|(\n+)|(\s+)|(.)/gsu;
 // a parenthesis or a colon also closes a clause: "(fausse sûrement)" doubts the bag, not the report
 const SENTENCE_END = new Set([".", "!", "?", ";", "\n", "(", ")", ":"]);
@@ -50,10 +49,8 @@ function tokenise(text, lex) {
     const kind = word ? "w" : num ? "n" : newline ? "b" : space ? "s" : "p";
     const s = from[m.index];
     const e = from[m.index + whole.length - 1] + 1;
-    // a capital in the original is kept as a hint of a proper name ("à Planoise")
-    const cap = kind === "w" && /\p{Lu}/u.test(text[s] ?? "");
     const accented = kind === "w" ? lex.accented?.[text.slice(s, e).normalize("NFC").toLowerCase()] : undefined;
-    tokens.push({ t: kind === "s" ? " " : accented ?? whole, kind, s, e, cap });
+    tokens.push({ t: kind === "s" ? " " : accented ?? whole, kind, s, e });
   }
   return tokens;
 }
@@ -210,12 +207,7 @@ export function prepare(text, lex) {
     push(text, tok.s, tok.e);
     prev = tok;
   }
-  return { norm, start, end, capitals: capitalsOf(tokens) };
-}
-
-/** Original spans of words written with a capital (a hint of a proper name). */
-function capitalsOf(tokens) {
-  return tokens.filter((t) => t.cap && LETTERS.test(t.t)).map((t) => [t.s, t.e]);
+  return { norm, start, end };
 }
 
 /** Sentence boundaries in a normalised text: an index → sentence number function. */
