@@ -25,6 +25,7 @@ export function readBox(bytes, pos, end, { lenient = false } = {}) {
   check(box.end >= box.payload, `broken ${box.type} box`);
   if (box.end > end) {
     check(lenient, `${box.type} box runs past its container`);
+    box.declaredEnd = box.end;
     box.end = end;
     box.truncated = true;
   }

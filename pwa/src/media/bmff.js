@@ -213,10 +213,11 @@ class Cleaner {
 
   /** Zero creation_time and modification_time: 32-bit fields in version 0, 64-bit in version 1. */
   async clearTimes(box, track) {
-    const head = await readBlob(this.blob, box.payload, 24);
+    const head = await readBlob(this.blob, box.payload, Math.min(box.end - box.payload, 28));
     const width = head[0] === 1 ? 8 : 4;
-    check(head.length >= 4 + 3 * width, `short ${box.type} box`);
-    if (box.type === "tkhd") track.id = view(head).getUint32(4 + 2 * width);
+    const tkhd = box.type === "tkhd"; // its track ID follows the times
+    check(head.length >= 4 + (tkhd ? 3 : 2) * width, `short ${box.type} box`);
+    if (tkhd) track.id = view(head).getUint32(4 + 2 * width);
     if (!isAllZero(head.subarray(4, 4 + 2 * width))) {
       this.removed.add("creation_time");
       this.zero(box.payload + 4, box.payload + 4 + 2 * width);

@@ -32,6 +32,8 @@ const DECODING_PROPERTIES = new Set(["hvcC", "av1C", "avcC", "vvcC", "jpgC", "j2
 // Free text a person (or an app) wrote about the picture.
 const TEXT_PROPERTIES = new Set(["udes", "altt"]);
 const PADDING = new Set(["free", "skip"]);
+// Photos are cleaned in memory (strip.js's limit); a damaged size must not ask for more.
+const MAX_OUTPUT = 256 * 1024 * 1024;
 
 /** The label keys of what a dropped Exif item held. */
 function exifItemKeys(data) {
@@ -177,15 +179,23 @@ class HeifCleaner {
     return { properties: list, associations };
   }
 
-  plan(ftyp) {
+  /** `limit`: where the file's data may end (past its last byte only for a truncated file). */
+  plan(ftyp, limit) {
     const { meta } = this;
+    let total = 0;
     for (const id of this.keep) {
       const location = meta.locations.get(id);
       if (!location) continue;
       check(location.dataReference === 0, "item data in another file");
       if (location.method > 1) throw new Unsupported("unsupported_format", "item data by item offset");
-      check(location.extents.every((e) => e.length > 0), "an extent to the end of the file");
+      const end = location.method === 0 ? limit : meta.idat.length;
+      for (const { offset, length } of location.extents) {
+        check(length > 0, "an extent to the end of the file");
+        check(offset + length <= end, `item ${id} lies past the end of its data`);
+        total += length;
+      }
     }
+    if (total > MAX_OUTPUT) throw new Unsupported("too_large", "items too large for a phone's memory");
     const references = meta.references
       .filter((r) => this.keep.has(r.from))
       .map((r) => ({ ...r, to: r.to.filter((id) => this.keep.has(id)) }))
@@ -208,7 +218,9 @@ function topLevel(bytes) {
     } catch (error) {
       if (!(error instanceof Unsupported)) throw error;
     }
-    if (!box || !/^[\x20-\x7e]{4}$/.test(box.type)) {
+    // A cut box that is none of the boxes an image file holds is a vendor trailer, not a box.
+    const stray = box && box.truncated && !["mdat", "meta", "moov", "mpvd", "free", "skip"].includes(box.type);
+    if (!box || !/^[\x20-\x7e]{4}$/.test(box.type) || stray) {
       check(boxes.some((b) => b.type === "meta"), `broken box at byte ${pos}`);
       return { boxes, trailer: !bytes.subarray(pos).every((b) => b === 0) };
     }
@@ -233,7 +245,9 @@ export function cleanHeif(bytes) {
   }
   const cleaner = new HeifCleaner(bytes, parseMeta(bytes, metas[0]));
   cleaner.chooseItems();
-  const { bytes: out, missing } = writeHeif(cleaner.plan(bytes.subarray(boxes[0].start, boxes[0].end)));
+  const last = boxes.at(-1);
+  const limit = last.truncated && last.type === "mdat" ? last.declaredEnd : bytes.length;
+  const { bytes: out, missing } = writeHeif(cleaner.plan(bytes.subarray(boxes[0].start, boxes[0].end), limit));
   for (const box of boxes) {
     const zeros = bytes.subarray(box.payload, box.end).every((b) => b === 0);
     if (box.type === "mpvd") cleaner.removed.add("motion_photo"); // Samsung: the motion photo's video

@@ -37,6 +37,38 @@ const isRestart = (m) => m >= 0xd0 && m <= 0xd7;
 // SOF0-SOF15 but DHT (C4), JPG (C8) and DAC (CC), which share the range.
 const isFrame = (m) => m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc;
 
+/** DQT: tables of 64 values, 8 or 16 bits each. */
+function quantTables(p) {
+  let at = 0;
+  while (at < p.length) at += 1 + 64 * (p[at] >> 4 ? 2 : 1);
+  return at === p.length;
+}
+
+/** DHT: class/id, 16 counts, then as many symbols as the counts add up to. */
+function huffmanTables(p) {
+  let at = 0;
+  while (at + 17 <= p.length) {
+    let symbols = 0;
+    for (let i = 1; i <= 16; i++) symbols += p[at + i];
+    at += 17 + symbols;
+  }
+  return at === p.length;
+}
+
+/**
+ * Is this a segment a decoder reads, with the structure its marker announces? A metadata
+ * segment whose marker byte was damaged into a table or frame marker would otherwise be kept.
+ */
+function decodingSegment(marker, p) {
+  if (isFrame(marker) || marker === 0xde) return p.length >= 6 && p.length === 6 + 3 * p[5]; // SOFn, DHP
+  if (marker === 0xc4) return huffmanTables(p);
+  if (marker === 0xdb) return quantTables(p);
+  if (marker === 0xdd || marker === 0xdc) return p.length === 2; // DRI, DNL
+  if (marker === 0xcc) return p.length % 2 === 0; // DAC
+  if (marker === 0xdf) return p.length === 1; // EXP
+  return marker === 0xc8 || (marker >= 0xf0 && marker <= 0xfd); // JPG and the JPEG extensions (JPEG-LS)
+}
+
 /** Segment bytes: marker, 2-byte length, payload. */
 function segment(marker, payload) {
   const out = new Uint8Array(4 + payload.length);
@@ -206,9 +238,13 @@ export function cleanJpeg(bytes) {
       parts.push(bytes.subarray(start, end));
     } else if ((marker >= APP0 && marker <= 0xef) || marker === COM) {
       removed.push(...droppedKeys(marker, payload, found));
-    } else {
+    } else if (decodingSegment(marker, payload)) {
       if (isFrame(marker)) frame = true;
       parts.push(bytes.subarray(start, end));
+    } else {
+      pos = start;
+      cut("broken");
+      break;
     }
   }
   if (icc.at !== -1) parts.splice(icc.at, 0, ...iccSegments(icc.chunks, removed, kept));

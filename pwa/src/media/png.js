@@ -109,11 +109,12 @@ export async function cleanPng(bytes) {
     const broken = header && !(/^[A-Za-z]{4}$/.test(type) && length < 2 ** 31);
     if (!header || broken || end > bytes.length) {
       // The file stops being readable here.
-      if (!pixels) {
+      const partialPixels = type === "IDAT" && !broken && pos > 8;
+      if (!pixels && !partialPixels) {
         check(!broken, `broken chunk at byte ${pos}`);
         throw new Refused("no_picture", "the file ends before any pixel data");
       }
-      if (type === "IDAT" && !broken) parts.push(bytes.subarray(pos)); // a partial IDAT, as decoders read it
+      if (partialPixels) parts.push(bytes.subarray(pos)); // a cut IDAT, kept as decoders read a partial download
       else parts.push(IEND);
       kept.push("incomplete");
       break;
