@@ -23,7 +23,6 @@ const NAMES = [
   ["comment", ["description", "title", "UserComment", "Caption", "Headline", "subject", "Keywords", "Label",
     "Instructions", "ImageDescription", "Comment"]],
   ["thumbnail", ["Thumbnails", "Thumbnail", "ThumbnailImage"]],
-  ["motion_photo", ["MicroVideo", "MicroVideoOffset", "MotionPhoto", "MotionPhotoVersion"]],
 ];
 const BY_NAME = new Map(NAMES.flatMap(([key, names]) => names.map((name) => [name, key])));
 // Namespace plumbing, not properties.
@@ -82,7 +81,7 @@ function keyNames(bytes, box) {
  */
 export function quickTimeKeys(bytes) {
   const keys = new Set();
-  const visit = (start, end, depth) => {
+  const visit = (parent, start, end, depth) => {
     let boxes;
     try {
       boxes = readBoxes(bytes, start, end, { lenient: true });
@@ -96,13 +95,18 @@ export function quickTimeKeys(bytes) {
       } else if (box.type === "XMP_" || box.type === "uuid") {
         xmpKeys(bytes.subarray(box.payload, box.end)).forEach((key) => keys.add(key));
       } else if (["udta", "meta", "ilst", "moov", "trak"].includes(box.type) && depth < 6) {
-        visit(childrenStart(bytes, box.type, box.payload), box.end, depth + 1);
+        visit(box.type, childrenStart(bytes, box.type, box.payload), box.end, depth + 1);
+      } else if (parent === "ilst") {
+        // The values of a 'keys' list (boxes named by their index) are named by the list;
+        // iTunes-style atoms that ATOMS does not name are values of tags we do not label.
+        if (!ATOMS[box.type] && !/^\0/.test(box.type)) keys.add("other_metadata");
       } else if (!ATOMS[box.type] && !["hdlr", "data", "free", "skip", "mean", "name"].includes(box.type)) {
         keys.add("other_metadata");
       }
     }
   };
-  visit(childrenStart(bytes, latin1(bytes, 0, 4), 4), bytes.length, 0);
+  const type = latin1(bytes, 0, 4);
+  visit(type, childrenStart(bytes, type, 4), bytes.length, 0);
   return [...keys];
 }
 
