@@ -18,7 +18,7 @@
 //     vendor boxes); free/skip payloads are zeroed; creation and modification times zeroed;
 //   - handler names ("Core Media Video") and vendor codes are blanked; the sample descriptions
 //     of audio and video are cleaned field by field (bmff-entries.js).
-import { SAMPLE_TABLES, chunkRanges } from "./bmff-tables.js";
+import { Ranges, SAMPLE_TABLES, chunkRanges } from "./bmff-tables.js";
 import { cleanSampleEntries } from "./bmff-entries.js";
 import { fragmentRanges, trackDefaults } from "./bmff-fragments.js";
 import { Unsupported, check, isAllZero, latin1, view } from "./bytes.js";
@@ -79,17 +79,6 @@ async function readBox(blob, pos, limit, { lenient = false } = {}) {
     box.uuid = [...(await readBlob(blob, box.payload, 16))].map((b) => b.toString(16).padStart(2, "0")).join("");
   }
   return box;
-}
-
-/** Union of [start, end) ranges, sorted. */
-function union(ranges) {
-  const merged = [];
-  for (const [start, end] of [...ranges].sort((a, b) => a[0] - b[0])) {
-    const last = merged.at(-1);
-    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
-    else if (end > start) merged.push([start, end]);
-  }
-  return merged;
 }
 
 class Cleaner {
@@ -265,10 +254,10 @@ class Cleaner {
     kept.forEach((key) => this.kept.add(key));
   }
 
-  /** [start, end) of every sample of the kept tracks, and of the dropped ones. */
+  /** [start, end) of every sample of the kept tracks, and of the dropped ones, merged. */
   async sampleRanges() {
-    const kept = [];
-    const dropped = [];
+    const kept = new Ranges();
+    const dropped = new Ranges();
     const fragmentedTracks = new Set();
     const defaults = this.mvex ? trackDefaults(await this.read(this.mvex)) : new Map();
     for (const moof of this.moofs) {
@@ -280,22 +269,19 @@ class Cleaner {
         const track = this.tracks.find((t) => t.id === traf.track);
         fragmentedTracks.add(traf.track);
         const into = track && !track.dropped ? kept : dropped;
-        into.push(...traf.ranges.map(([offset, length]) => [offset, offset + length]));
+        for (const [offset, length] of traf.ranges) into.add(offset, offset + length);
       }
     }
     for (const track of this.tracks) {
       const hasTables = track.tables.stsc && (track.tables.stsz || track.tables.stz2) && (track.tables.stco || track.tables.co64);
       if (!hasTables && (track.dropped || fragmentedTracks.has(track.id))) continue; // all in fragments
-      let ranges;
       try {
-        ranges = chunkRanges(track.tables);
+        chunkRanges(track.tables, track.dropped ? dropped : kept);
       } catch (error) {
-        if (!track.dropped) throw error;
-        continue; // a dropped track's broken tables matter only for labels
+        if (!track.dropped) throw error; // a dropped track's broken tables matter only for labels
       }
-      (track.dropped ? dropped : kept).push(...ranges.map(([offset, length]) => [offset, offset + length]));
     }
-    return { kept: union(kept), dropped: union(dropped) };
+    return { kept: kept.union(), dropped: dropped.union() };
   }
 
   /** Inside a movie fragment: unknown boxes neutralised, fragments of dropped tracks dropped. */
@@ -337,28 +323,26 @@ class Cleaner {
       const inside = this.mdats.some((m) => start >= m.payload && (stop <= m.end || (m.truncated && m.end === end)));
       check(inside, "an audio or video sample outside the media data");
     }
-    let inspected = 0;
+    const gaps = [];
     for (const mdat of this.mdats) {
       let cursor = mdat.payload;
-      const gaps = [];
       for (const [start, stop] of kept) {
         if (stop <= mdat.payload || start >= mdat.end) continue;
         if (start > cursor) gaps.push([cursor, start]);
         cursor = Math.max(cursor, stop);
       }
       if (cursor < mdat.end) gaps.push([cursor, mdat.end]);
-      for (const [start, stop] of gaps) {
-        this.zero(start, stop);
-        // What lies in a gap that no track accounts for (a copy of the movie's metadata, say)?
-        for (const [a, b] of subtract([[start, stop]], dropped)) {
-          if (inspected >= INSPECT_BYTES) break;
-          const bytes = await readBlob(this.blob, a, Math.min(b - a, INSPECT_BYTES - inspected));
-          inspected += bytes.length;
-          if (isAllZero(bytes)) continue;
-          const keys = embeddedKeys(bytes);
-          for (const key of keys.length ? keys : ["other_metadata"]) this.removed.add(VIDEO_KEYS[key] ?? key);
-        }
-      }
+    }
+    for (const [start, stop] of gaps) this.zero(start, stop);
+    // What lies in the gaps that no track accounts for (a copy of the movie's metadata, say)?
+    let inspected = 0;
+    for (const [a, b] of subtract(gaps, dropped)) {
+      if (inspected >= INSPECT_BYTES) break;
+      const bytes = await readBlob(this.blob, a, Math.min(b - a, INSPECT_BYTES - inspected));
+      inspected += bytes.length;
+      if (isAllZero(bytes)) continue;
+      const keys = embeddedKeys(bytes);
+      for (const key of keys.length ? keys : ["other_metadata"]) this.removed.add(VIDEO_KEYS[key] ?? key);
     }
   }
 
@@ -386,12 +370,18 @@ class Cleaner {
   }
 }
 
-/** Ranges minus other (sorted, disjoint) ranges. */
+/** Sorted, disjoint ranges minus other sorted, disjoint ranges, in one sweep. */
 function subtract(ranges, holes) {
-  let out = ranges;
-  for (const [hs, he] of holes) {
-    out = out.flatMap(([s, e]) => (he <= s || hs >= e ? [[s, e]] : [[s, Math.min(e, hs)], [Math.max(s, he), e]]
-      .filter(([a, b]) => b > a)));
+  const out = [];
+  let h = 0;
+  for (const [start, end] of ranges) {
+    let cursor = start;
+    while (h < holes.length && holes[h][1] <= cursor) h++;
+    for (let k = h; k < holes.length && holes[k][0] < end; k++) {
+      if (holes[k][0] > cursor) out.push([cursor, holes[k][0]]);
+      cursor = Math.max(cursor, holes[k][1]);
+    }
+    if (cursor < end) out.push([cursor, end]);
   }
   return out;
 }

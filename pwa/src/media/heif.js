@@ -99,7 +99,9 @@ class HeifCleaner {
     for (const item of items.filter((i) => i.type === "tmap")) {
       if (this.keep.has(this.refs("dimg", item.id)[0])) this.keepImage(item.id);
     }
+    // A thumbnail may itself be a grid: its tiles are thumbnail too.
     const thumbnails = new Set(references.filter((r) => r.type === "thmb").map((r) => r.from));
+    for (const id of thumbnails) [...this.refs("dimg", id)].forEach((tile) => thumbnails.add(tile));
     for (const item of items.filter((i) => !this.keep.has(i.id))) this.labelDropped(item, thumbnails);
     for (const item of items.filter((i) => this.keep.has(i.id))) {
       check(item.protection === 0, "a protected item");
