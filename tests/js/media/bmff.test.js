@@ -3,9 +3,10 @@
 // names zeroed, every mdat byte that is no audio or video sample zeroed), so every other byte,
 // every size and every offset is checked to be unchanged.
 import { describe, expect, it } from "vitest";
+import { cleanIcc } from "../../../pwa/src/media/icc.js";
 import { stripMetadata } from "../../../pwa/src/media/strip.js";
 import {
-  SparseBlob, box, boxList, concat, contains, fullBox, largeBox, strip, timedBox, u16, u32, u64,
+  SparseBlob, box, boxList, concat, contains, fullBox, iccProfile, largeBox, strip, timedBox, u16, u32, u64,
 } from "./builders.js";
 
 const T0 = 0xe1000000; // 2023-ish in seconds since 1904
@@ -128,10 +129,13 @@ describe("MP4 / QuickTime", () => {
     const track = (type, entry, offset) => box("trak", timedBox("tkhd", 0, 0, 0, REST), box("mdia",
       timedBox("mdhd", 0, 0, 0, REST), hdlr(type, true), box("minf", box("stbl", stsd(entry), stsc([[1, 1]]), stsz([4]),
         stco([offset])))));
+    const profile = iccProfile();
     const make = (clean) => {
       const vendor = clean ? new Uint8Array(4) : concat("appl");
       const tail = clean ? freed(box("CNRY", "CANARY-BOX")) : box("CNRY", "CANARY-BOX");
-      const video = visual(vendor, clean ? "" : "CANARY-ENCODER 1.2", [avcC, box("pasp", u32(1), u32(1)), tail]);
+      // a colour profile naming the screen: rebuilt in place, padded to its original size
+      const colr = box("colr", "prof", clean ? cleanIcc(profile, { size: profile.length }).profile : profile);
+      const video = visual(vendor, clean ? "" : "CANARY-ENCODER 1.2", [avcC, box("pasp", u32(1), u32(1)), colr, tail]);
       const audio = sound(vendor, [box("esds", u32(0), "ES-CONFIG"), tail]);
       const ftyp = box("ftyp", "qt  ", u32(0), "qt  ");
       const mdat = box("mdat", "VIDEAUDI");
@@ -145,8 +149,11 @@ describe("MP4 / QuickTime", () => {
     const name = Buffer.from(expected).indexOf("avc1") + 4 + 42;
     expected[name] = 0;
     expect(out.bytes).toEqual(expected);
-    expect(out.removed).toEqual(["software", "other_metadata"]);
-    for (const canary of ["CANARY-ENCODER", "CANARY-BOX", "appl"]) expect(contains(out.bytes, canary)).toBe(false);
+    expect(out.removed).toEqual(["serial", "icc_device", "software", "other_metadata"]);
+    expect(out.kept).toEqual(["icc_profile"]);
+    for (const canary of ["CANARY-ENCODER", "CANARY-BOX", "appl", "CANARY-MONITOR"]) {
+      expect(contains(out.bytes, canary)).toBe(false);
+    }
   });
 
   it("refuses a track whose media data lies in another file (its data reference names a path)", async () => {
