@@ -152,7 +152,8 @@ def fingerprint_cmd(ctx: Ctx, files):
               help="an encryption key of this keyring (role primary or backup; default primary)")
 @click.option("--recipient-file", "recipient_files", multiple=True, metavar="FILE[:ROLE]",
               help="an exported public key (tipline-desk export-public)")
-@click.option("--expires-days", default=90, show_default=True, type=click.IntRange(1, 730))
+@click.option("--expires-days", default=60, show_default=True, type=click.IntRange(1, kb.MAX_LIFETIME.days),
+              help=f"at most {kb.MAX_LIFETIME.days}: phones refuse a bundle valid for longer")
 @click.option("--sequence", type=click.IntRange(1), help="default: the previous bundle's plus one, else 1")
 @click.option("--previous", type=click.Path(dir_okay=False, path_type=Path),
               help="the bundle this one replaces [default: --out if it exists]")
@@ -182,7 +183,8 @@ def sign_bundle(ctx: Ctx, origin, recipients, recipient_files, expires_days, seq
     previous = previous or (out_path if out_path.exists() else None)
     prev_seq = 0
     if previous is not None:
-        prev_seq = kb.parse_payload(kb.load_document(previous.read_text())["payload"].encode("ascii")).sequence
+        prev_payload = kb.load_document(previous.read_text())["payload"].encode("ascii")
+        prev_seq = kb.parse_payload(prev_payload, check_lifetime=False).sequence
     sequence = sequence or prev_seq + 1
     if sequence <= prev_seq:
         raise click.ClickException(f"the sequence must go above the previous bundle's {prev_seq}")
@@ -266,7 +268,11 @@ def decrypt(ctx: Ctx, case_ids, passphrase_file):
     for r in results:
         problems = "; ".join([f"{p.kind} {p.part}: {p.error_code}" for p in r.failures + r.missing]
                              + [f"attachment {p.part}: metadata kept (may identify the citizen)"
-                                for p in r.attachments if p.metadata_kept])
+                                for p in r.attachments if p.metadata_kept]
+                             # the claim is the sender's text: say that it differs, never what it says
+                             + [f"attachment {p.part}: its bytes are not the type it claims"
+                                for p in r.attachments if p.status == "verified" and p.media_type is not None
+                                and p.media_type != (p.detected_media_type or "")])
         ok = sum(p.status == "verified" for p in r.attachments)
         table.add_row(r.case_id, r.verdict, r.report.status, f"{ok}/{len(r.attachments)}", str(len(r.messages)),
                       problems)

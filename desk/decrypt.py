@@ -5,9 +5,13 @@
     cases/<case>/messages/             citizen messages and operator replies
     cases/<case>/verification.json     what was checked and what failed
 
-Everything the server says (which case an item belongs to, its kind) is re-checked against
-the authenticated envelope header. Output is written to a temp file and renamed only after
-the whole envelope and its manifest entry have verified.
+The server's listing is not trusted (docs/envelope.md, section 15): every envelope is opened
+first, and refused (``listing_mismatch``) if its authenticated header disagrees with what the
+server said of it (item id, case, kind, part); then only the header's values are used.
+Attachment names and types come from the sender and are not trusted either (section 16):
+files are named by ``desk.names``, typed by their decrypted bytes, and never opened here.
+Output is written to a temp file and renamed only after the whole envelope and its manifest
+entry have verified.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from pathlib import Path
 from envelope import errors
 from envelope.constants import Kind
 from envelope.header import read_header
+from envelope.listing import check_listing
 from envelope.manifest import AttachmentEntry, check_content, check_header, parse_manifest
 from envelope.open import Identity, decrypt_stream
 
-from .files import private_dir, private_tempfile, read_json, write_json, write_private
-from .names import safe_filename
+from .files import file_in, private_dir, private_tempfile, read_json, write_json, write_private
+from .names import SNIFF_BYTES, attachment_file_name, detect_media_type, visible
 from .workspace import Workspace
 
 MAX_REPORT_BYTES = 16 * 1024 * 1024
@@ -37,8 +42,9 @@ class PartResult:
     kind: str
     part: int
     status: str  # verified, missing, mismatch, unexpected, failed
-    name: str | None = None
-    media_type: str | None = None
+    name: str | None = None  # as the sender claimed it, with its invisible characters made visible
+    media_type: str | None = None  # as the sender claimed it: never used to choose a program
+    detected_media_type: str | None = None  # from the decrypted bytes; gives the saved file's extension
     saved_as: str | None = None
     length: int | None = None
     sha256: str | None = None
@@ -100,17 +106,15 @@ class Opener:
     identities: list[Identity]
     progress: Callable[[str, int], Callable[[int], None]] | None = None
 
-    def open(self, path: Path, case_id: str, item_id: str, sink, label: str):
+    def open(self, path: Path, listed: dict, sink, label: str):
+        """Decrypt the envelope at ``path`` into ``sink``, then hold its authenticated header
+        against what the server listed for it (``listing_mismatch`` on any difference)."""
         with open(path, "rb") as src:
             source = src
             if self.progress is not None:
                 source = _Counting(src, self.progress(label, path.stat().st_size))
             result = decrypt_stream(source, sink, self.identities)
-        # The server filed this item; the authenticated header says where it really belongs.
-        if result.header.case_id.hex() != case_id:
-            raise _Refused("failed", "wrong_case", "the envelope belongs to another case")
-        if result.header.envelope_id.hex() != item_id:
-            raise _Refused("failed", "id_mismatch", "the envelope's id is not the one the server listed")
+        check_listing(result.header, listed)
         return result
 
 
@@ -181,9 +185,9 @@ def _report(ws, out: Path, case_id: str, item: dict, opener: Opener) -> tuple[Pa
     try:
         sink, tmp = private_tempfile(out)
         with sink:
-            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), case_id, item["item_id"], sink, "report")
-            if opened.header.kind is not Kind.REPORT:
-                raise _Refused("failed", "wrong_kind", "the server lists as a report an envelope that is not one")
+            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), item, sink, "report")
+            if opened.header.kind is not Kind.REPORT:  # check_listing made the listing's "report" true
+                raise _Refused("failed", "listing_mismatch", "the envelope is not a report")
             if opened.content_length > MAX_REPORT_BYTES:
                 raise _Refused("failed", "too_large", "the report is implausibly large")
             sink.seek(0)
@@ -218,25 +222,31 @@ def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries
         entry = entries.get(header.part_index)
         if entry is None:
             raise errors.AttachmentUnexpected(f"part {header.part_index} is not in the report's manifest")
-        part.name, part.media_type = entry.name, entry.media_type
+        part.name, part.media_type = visible(entry.name), visible(entry.media_type)
         check_header(entry, header.hash)  # before decrypting: is it the very envelope the report names?
-        target = out / "attachments" / safe_filename(entry.name, entry.part)
+        folder = private_dir(out / "attachments")
         state = read_json(out / ".done.json", {})
-        if state.get(item["item_id"]) == item["sha256"] and target.exists():
-            part.saved_as, part.length, part.sha256 = str(target.relative_to(out)), entry.length, entry.sha256.hex()
+        done = state.get(item["item_id"])
+        if isinstance(done, dict) and done.get("sha256") == item["sha256"] and (out / done["saved_as"]).is_file():
+            part.saved_as, part.length, part.sha256 = done["saved_as"], entry.length, entry.sha256.hex()
+            part.detected_media_type = done.get("detected_media_type")
             return part
-        sink, tmp = private_tempfile(target.parent)
+        sink, tmp = private_tempfile(folder)
         with sink:
-            opened = opener.open(path, case_id, item["item_id"], sink, target.name)
-        if opened.header.kind is not Kind.ATTACHMENT:
-            raise _Refused("failed", "wrong_kind", "the server lists as an attachment an envelope that is not one")
+            opened = opener.open(path, item, sink, f"attachment {entry.part}")
+            sink.seek(0)
+            head = sink.read(SNIFF_BYTES)
         check_content(entry, opened.content_length, opened.content_sha256)
+        # The type comes from the bytes, the name is sanitised: never the sender's extension.
+        part.detected_media_type = detect_media_type(head)
+        target = file_in(folder, attachment_file_name(entry.name, entry.part, part.detected_media_type))
         tmp.replace(target)
         tmp = None
-        state[item["item_id"]] = item["sha256"]
+        part.saved_as = str(target.relative_to(out))
+        state[item["item_id"]] = {"sha256": item["sha256"], "saved_as": part.saved_as,
+                                  "detected_media_type": part.detected_media_type}
         write_json(out / ".done.json", state)
-        part.saved_as, part.length, part.sha256 = str(target.relative_to(out)), opened.content_length, \
-            opened.content_sha256.hex()
+        part.length, part.sha256 = opened.content_length, opened.content_sha256.hex()
     except Exception as exc:  # noqa: BLE001
         _fail(part, exc)
     finally:
@@ -252,8 +262,7 @@ def _message(ws, out: Path, case_id: str, item: dict, opener: Opener) -> PartRes
         folder = out / "messages"
         sink, tmp = private_tempfile(folder)
         with sink:
-            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), case_id, item["item_id"], sink,
-                                 item["kind"])
+            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), item, sink, item["kind"])
             sink.seek(0)
             head = sink.read(MAX_REPORT_BYTES)
         kind = opened.header.kind.name.lower()

@@ -49,3 +49,11 @@ def private_tempfile(directory: Path):
     fd, name = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     os.fchmod(fd, 0o600)
     return os.fdopen(fd, "w+b"), Path(name)
+
+
+def file_in(folder: Path, name: str) -> Path:
+    """``folder / name`` for a name that must stay a single entry of ``folder`` (sanitised
+    names always do: this is the last line of defence, not the sanitising)."""
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+        raise ValueError(f"not a plain file name: {name!r}")
+    return folder / name

@@ -1,15 +1,55 @@
 """Fetch new ciphertext since the last cursor. Resumable: the cursor only moves once every
-item of a page is safely on disk, and a half-downloaded item resumes where it stopped."""
+item of a page is safely on disk, and a half-downloaded item resumes where it stopped.
+
+The server's listing is not trusted (docs/envelope.md, section 15): its ids become folder and
+file names here, so a page whose ids, kinds or sizes are not well formed is refused before
+anything is written; what each envelope really is, is decided when it is opened (desk.decrypt)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
-from .client import Client
+from .client import Client, DeskError
 from .files import private_dir, read_json, write_json
 from .workspace import Workspace
+
+
+_ID = re.compile(r"[0-9a-f]{32}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+KINDS = ("report", "attachment", "message", "reply")
+
+
+def _is_int(value, low: int, high: int) -> bool:
+    return type(value) is int and low <= value <= high
+
+
+def check_page(page) -> None:
+    """Refuse a change-feed page that could not come from an honest server."""
+    def bad(why: str):
+        raise DeskError(f"the server's listing is malformed ({why}); nothing was saved from this page")
+
+    if not isinstance(page, dict) or not isinstance(page.get("cases"), list) or not isinstance(page.get("items"), list):
+        bad("not a page")
+    if not _is_int(page.get("cursor"), 0, 2**63) or not isinstance(page.get("more"), bool):
+        bad("cursor")
+    for case in page["cases"]:
+        if not isinstance(case, dict) or not isinstance(case.get("case_id"), str) or not _ID.fullmatch(case["case_id"]):
+            bad("a case id")
+    for item in page["items"]:
+        if not isinstance(item, dict):
+            bad("an item")
+        for key in ("item_id", "case_id"):
+            if not isinstance(item.get(key), str) or not _ID.fullmatch(item[key]):
+                bad(f"an item's {key}")
+        if item.get("kind") not in KINDS or not _is_int(item.get("part_index"), 0, 2**32 - 1):
+            bad("an item's kind or part")
+        if not _is_int(item.get("size"), 1, 2**40) or not _is_int(item.get("seq"), 1, 2**63):
+            bad("an item's size or sequence number")
+        if not isinstance(item.get("sha256"), str) or not _SHA256.fullmatch(item["sha256"]):
+            bad("an item's SHA-256")
 
 
 @dataclass
@@ -31,6 +71,7 @@ def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: 
     with progress:
         while True:
             page = client.changes(since=cursor, limit=page_size)
+            check_page(page)
             for case in page["cases"]:
                 meta = ws.load_case_meta(case["case_id"])
                 meta.update({k: v for k, v in case.items() if k != "items"})

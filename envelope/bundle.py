@@ -28,6 +28,11 @@ ROOT_KEY_TYPE = "tipline.root-key"
 ROLES = ("primary", "backup")
 TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 MAX_CLOCK_SKEW = timedelta(hours=1)
+# A bundle is valid for at most this long (docs/envelope.md, section 10): how long a server can
+# keep serving a superseded bundle, naming a retired key, to phones that never saw a newer one.
+MAX_LIFETIME = timedelta(days=90)
+# Phones fetch again at every occasion, and say so, once their bundle is this close to expiry.
+REFRESH_BEFORE_EXPIRY = timedelta(days=14)
 MAX_BUNDLE_BYTES = 16 * 1024
 _ORIGIN = re.compile(r"https?://(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?")
 _TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
@@ -132,7 +137,9 @@ def sign_bundle(payload: bytes, root_seed: bytes) -> dict:
     }
 
 
-def parse_payload(payload: bytes) -> KeyBundle:
+def parse_payload(payload: bytes, *, check_lifetime: bool = True) -> KeyBundle:
+    """The payload's fields, checked. ``check_lifetime=False`` only for reading what an older
+    bundle said (its sequence), never for trusting it."""
     try:
         obj = json.loads(payload.decode("ascii"))
     except (UnicodeDecodeError, ValueError):
@@ -164,7 +171,11 @@ def parse_payload(payload: bytes) -> KeyBundle:
         raise errors.BundleMalformed("a recipient is listed twice")
     if not any(r.role == "primary" for r in out):
         raise errors.BundleMalformed("a bundle needs at least one primary recipient")
-    return KeyBundle(check_origin(obj["origin"]), seq, issued, expires, tuple(out), payload)
+    origin = check_origin(obj["origin"])
+    if check_lifetime and expires - issued > MAX_LIFETIME:
+        raise errors.BundleLifetimeTooLong(
+            f"a bundle is valid for at most {MAX_LIFETIME.days} days; this one for {expires - issued}")
+    return KeyBundle(origin, seq, issued, expires, tuple(out), payload)
 
 
 def load_document(document) -> dict:
@@ -192,7 +203,8 @@ def verify_bundle(
     now: datetime | None = None,
     min_sequence: int = 0,
 ) -> KeyBundle:
-    """Check signature, origin, validity period and sequence, in that order.
+    """Check signature, payload (form, then lifetime), origin, validity period and sequence,
+    in that order.
 
     ``origin=None`` skips the origin check (for tools that show any bundle); a phone
     always passes its own origin. ``min_sequence`` is the highest sequence seen so far.

@@ -141,6 +141,13 @@ class AttachmentMismatch(EnvelopeError):
     code = "attachment_mismatch"
 
 
+# --- the server's listing ------------------------------------------------------------
+class ListingMismatch(EnvelopeError):
+    """The server's listing of an envelope disagrees with its authenticated header."""
+
+    code = "listing_mismatch"
+
+
 # --- receipt ---------------------------------------------------------------------------
 class ReceiptBadCharacter(EnvelopeError):
     """The receipt holds a character that is not in a receipt."""
@@ -181,6 +188,12 @@ class BundleNotYetValid(BundleError):
     """The key bundle is issued in the future."""
 
     code = "bundle_not_yet_valid"
+
+
+class BundleLifetimeTooLong(BundleError):
+    """The key bundle's validity period is longer than the maximum."""
+
+    code = "bundle_lifetime_too_long"
 
 
 class BundleWrongOrigin(BundleError):

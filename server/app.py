@@ -26,14 +26,14 @@ def create_app(settings: Settings | None = None, *, check_schema: bool | None = 
     app.url_map.converters["id"] = IdConverter
     app.json.sort_keys = False
 
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, time_resolution=settings.time_resolution)
     if settings.check_schema if check_schema is None else check_schema:
         check_current(engine, settings.database_url)
     app.extensions["tipline"] = Services(
         settings=settings,
         engine=engine,
         sessions=make_sessionmaker(engine),
-        blobs=BlobStore(settings.blob_dir),
+        blobs=BlobStore(settings.blob_dir, time_resolution=settings.time_resolution),
         key_bundle=KeyBundleSource(settings.keys_dir, settings.origin, announce=announce),
     )
     app.teardown_appcontext(close_session)

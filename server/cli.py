@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,7 @@ from .migrations import runner
 @click.group()
 def main():
     """Administration of the tip line server (settings from the same environment as the server)."""
+    os.umask(0o077)  # the database and blobs it may create are the server user's only
 
 
 def with_appcontext(command):
@@ -51,7 +53,7 @@ def db():
 @with_appcontext
 def db_upgrade():
     """Migrate the database to the latest schema."""
-    runner.upgrade(_svc().settings.database_url)
+    runner.upgrade(_svc().settings.database_url, time_resolution=_svc().settings.time_resolution)
     click.echo("database is at revision " + ", ".join(sorted(runner.head_revisions(_svc().settings.database_url))))
 
 
@@ -83,7 +85,7 @@ def create_operator_cmd(username, password_stdin):
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     runner.check_current(_svc().engine, _svc().settings.database_url)
     try:
-        create_operator(_session(), username, password)
+        create_operator(_session(), username, password, time_resolution=_svc().settings.time_resolution)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
     except Exception as exc:  # noqa: BLE001 - e.g. the name exists: say it plainly

@@ -9,6 +9,8 @@ from flask import Flask, jsonify
 from marshmallow import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from .logs import safe_traceback
+
 log = logging.getLogger("tipline.server")
 
 
@@ -86,7 +88,10 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception):
-        # The traceback goes to the server's log (code lines only, no request data); the
-        # client gets no detail.
-        log.exception("unexpected error (%s)", type(err).__name__)
+        if type(err).__module__.startswith("gunicorn.http"):
+            # The body's framing is broken (e.g. bad chunked encoding): the client's fault.
+            return error_response(400, "bad_request", "the request body is malformed")
+        # The log gets code locations and exception types, never a message (a database error's
+        # quotes the SQL and its values): server.logs.safe_traceback. The client gets no detail.
+        log.error("unexpected error (%s)\n%s", type(err).__name__, safe_traceback(err))
         return error_response(500, "internal_error", "the server could not handle this request")

@@ -1,7 +1,12 @@
 """gunicorn settings used by scripts/serve. No access log: gunicorn's would write the client
-address and user agent; the app logs requests itself, without either (server.privacy)."""
+address and user agent; the app logs requests itself, without either (server.privacy).
+Every line, gunicorn's own included, goes through server.logs: no client address and no
+request data reach the log, even for a malformed request."""
 
 import os
+
+# Files and folders the server makes are its user's only (explicit modes are set as well).
+os.umask(0o077)
 
 bind = os.environ.get("TIPLINE_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("TIPLINE_WORKERS", "2"))
@@ -13,6 +18,8 @@ keepalive = 5
 accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("TIPLINE_LOG_LEVEL", "info")
+logger_class = "server.logs.PrivateGunicornLogger"
+umask = 0o077
 # Never trust X-Forwarded-For and friends: we do not want the client address even from a proxy.
 forwarded_allow_ips = ""
 proxy_allow_ips = ""
@@ -20,7 +27,8 @@ limit_request_field_size = 8190
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {"plain": {"class": "server.logs.ScrubbingFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}},
     "root": {"handlers": ["stderr"], "level": "WARNING"},
     "loggers": {

@@ -1,8 +1,9 @@
 """The signed key bundle the server hands to phones.
 
 The server cannot sign (it has no root key) but it verifies what it serves: at startup a
-bundle that does not verify against keys/root-key.json, or names another origin, stops the
-server. The file is re-read when it changes, so a rotated bundle is served without a restart;
+bundle that does not verify against keys/root-key.json, names another origin or is valid for
+longer than phones accept (90 days), stops the server. The file is re-read when it changes,
+so a rotated bundle is served without a restart;
 a bad replacement is refused and the last good bundle stays.
 """
 
@@ -10,16 +11,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 from envelope import errors
-from envelope.bundle import KeyBundle, load_document, parse_payload, parse_root_key_document, verify_bundle
+from envelope.bundle import (REFRESH_BEFORE_EXPIRY, KeyBundle, load_document, parse_payload,
+                             parse_root_key_document, verify_bundle)
 
 log = logging.getLogger("tipline.server")
 BUNDLE_FILE = "bundle.json"
 ROOT_FILE = "root-key.json"
-EXPIRY_WARNING = timedelta(days=14)
+EXPIRY_WARNING = REFRESH_BEFORE_EXPIRY  # when phones start asking for a newer bundle at every check
 
 
 class KeyBundleUnavailable(RuntimeError):

@@ -1,8 +1,10 @@
 """Nothing that identifies a citizen is logged or kept: no address, no user agent, no cookie.
 
 The request log names the route *template* (never the path with its ids), the status and
-the duration. Successful citizen requests are logged at DEBUG only, so the default log holds
-no timeline of reports; errors and operator requests are logged at INFO.
+the duration. Citizen requests are logged at DEBUG only, errors included (a refused chunk is
+as much part of a report's timeline as a stored one), so the default log holds no line per
+citizen request; a server error (5xx) is logged at ERROR with its data-free traceback
+(server.errors, server.logs). Operator requests are logged at INFO.
 """
 
 from __future__ import annotations
@@ -46,5 +48,8 @@ def _log(status: int) -> None:
     rule = request.url_rule.rule if request.url_rule is not None else "<no route>"
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     citizen = request.path.startswith(CITIZEN_PREFIX) or not request.path.startswith("/api/")
-    level = logging.DEBUG if citizen and status < 400 else logging.INFO
+    if citizen:
+        level = logging.ERROR if status >= 500 else logging.DEBUG
+    else:
+        level = logging.INFO
     log.log(level, "%s %s %d %.0fms", request.method, rule, status, elapsed)

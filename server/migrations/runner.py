@@ -26,8 +26,13 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, time_resolution: int | None = None) -> None:
+    """Migrate; ``time_resolution`` is the granularity data migrations round times to
+    (default: TIPLINE_TIME_RESOLUTION, else an hour)."""
+    cfg = alembic_config(url)
+    if time_resolution is not None:
+        cfg.attributes["time_resolution"] = time_resolution
+    command.upgrade(cfg, revision)
 
 
 def downgrade(url: str, revision: str) -> None:

@@ -6,7 +6,7 @@ from ..models import Case
 from ..schemas.operator import CaseDetailSchema, ChangesQuerySchema, ChangesSchema, StatusUpdateSchema
 from ..services import feed
 from ..services.cases import get_case
-from ..services.clock import now
+from ..services.clock import coarse_now
 from . import bp, require_operator
 
 changes_query = ChangesQuerySchema()
@@ -46,7 +46,7 @@ def set_status(case_id: str):
         case: Case = get_case(s, case_id, lock=True)
         if case.status != data["status"]:
             case.status = data["status"]
-            case.status_changed_at = now()
+            case.status_changed_at = coarse_now(services().settings.time_resolution)
             case.change_seq = feed.next_seq(s)
         items = list(case.items)
     return respond(detail_schema, _detail(case, items))

@@ -16,8 +16,8 @@ def login():
     """Exchange a username and password for a short-lived bearer token."""
     svc = services()
     data = json_body(login_schema, svc.settings.max_json_bytes)
-    token, record, op = operators.login(session(), svc.settings, data["username"], data["password"])
-    return respond(token_schema, {"token": token, "expires_at": record.expires_at, "operator": op}, 201)
+    token, expires_at, op = operators.login(session(), svc.settings, data["username"], data["password"])
+    return respond(token_schema, {"token": token, "expires_at": expires_at, "operator": op}, 201)
 
 
 @bp.delete("/session")

@@ -1,7 +1,9 @@
-"""Garbage collection: temp files a crash left, blobs no row lists, uploads abandoned for days."""
+"""Garbage collection: temp files a crash left, blobs no row lists, uploads abandoned for days;
+and the file times made coarse again (server.filetimes: a fresh ctime is moved to this run)."""
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -9,14 +11,16 @@ from sqlalchemy.orm import Session
 
 from ..blobs import BlobStore
 from ..config import Settings
+from ..db import restamp_database
+from ..filetimes import youngest_change
 from ..models import Item, Upload
 from .clock import now
 
 
 def collect_garbage(session: Session, settings: Settings, blobs: BlobStore, *, grace: timedelta) -> dict[str, int]:
-    report = {"temp_files": 0, "orphan_blobs": 0, "stale_uploads": 0, "orphan_upload_dirs": 0}
+    report = {"temp_files": 0, "orphan_blobs": 0, "stale_uploads": 0, "orphan_uploads": 0}
     for path in list(blobs.stale_temp_files(grace.total_seconds())):
-        path.unlink(missing_ok=True)
+        blobs.remove(path)
         report["temp_files"] += 1
     cutoff = now() - timedelta(hours=settings.upload_ttl_hours)
     with session.begin():
@@ -30,15 +34,18 @@ def collect_garbage(session: Session, settings: Settings, blobs: BlobStore, *, g
     with session.begin():
         listed = set(session.scalars(select(Item.blob_key)))
         open_uploads = set(session.scalars(select(Upload.item_id)))
-    young = now().timestamp() - grace.total_seconds()
-    for key in blobs.item_keys():
-        path = blobs.path(key)
-        if key not in listed and path.stat().st_mtime < young:
-            path.unlink(missing_ok=True)
+    # Modification times are coarse: how recently a file was written is read from its ctime,
+    # which is never earlier than the write (a blob renamed into place just before its row is
+    # committed must be left alone).
+    young = time.time() - grace.total_seconds()
+    for key, st in list(blobs.item_keys()):
+        if key not in listed and youngest_change(st) < young:
+            blobs.remove(blobs.path(key))
             report["orphan_blobs"] += 1
-    for item_id in blobs.upload_dirs():
-        path = blobs.upload_dir(item_id)
-        if item_id not in open_uploads and path.stat().st_mtime < young:
+    for item_id, changed in blobs.upload_ids().items():
+        if item_id not in open_uploads and changed < young:
             blobs.remove_upload(item_id)
-            report["orphan_upload_dirs"] += 1
+            report["orphan_uploads"] += 1
+    report.update(blobs.restamp())
+    restamp_database(session.get_bind(), settings.time_resolution)
     return report

@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -26,10 +27,11 @@ from .. import envelopes
 from ..blobs import BlobStore
 from ..config import Settings
 from ..errors import ApiError, Conflict, NotFound, Unprocessable
+from ..filetimes import open_noatime
 from ..http import iter_exactly
 from ..models import Item, Upload, UploadChunk
 from .cases import KIND_NAMES, check_room, check_slot, get_case, slot_for
-from .clock import now
+from .clock import coarse_now
 from .items import commit_item, same_or_conflict
 
 MAX_CHUNKS = 1 << 20
@@ -106,7 +108,7 @@ def create(
             check_room(session, settings, case_id, size=size, item_id=item_id, new_upload=True)
             upload = Upload(item_id=item_id, case_id=case_id, kind=KIND_NAMES[header.kind].value,
                             part_index=header.part_index, slot=slot, header_size=header.size,
-                            created_at=now(), **params)
+                            created_at=coarse_now(settings.time_resolution), **params)
             session.add(upload)
     except IntegrityError:
         raise Conflict("another upload for this id or part started at the same moment; retry",
@@ -172,11 +174,11 @@ def put_chunk(
     pieces = iter_exactly(body, length)
     if index == 0:
         pieces = _check_first_chunk(pieces, header_size, header_sha)
-    spooled = blobs.spool(pieces, directory=blobs.upload_dir(item_id))
+    spooled = blobs.spool(pieces)
     if spooled.sha256 != digest:
         spooled.discard()
         raise ApiError("the chunk does not match its Content-Digest", code="digest_mismatch", status=422)
-    blobs.commit(spooled, blobs.chunk_path(item_id, index, spooled.sha256))
+    blobs.commit_chunk(spooled, item_id, index)
     try:
         with session.begin():
             _open_upload(session, case_id, item_id)
@@ -238,7 +240,7 @@ def complete(session: Session, settings: Settings, blobs: BlobStore, *, case_id:
         spooled.discard()
         raise Unprocessable("the chunks do not add up to the declared SHA-256; abort the upload and start again",
                             code="sha256_mismatch")
-    with open(spooled.path, "rb") as f:
+    with os.fdopen(open_noatime(spooled.path), "rb") as f:  # reading must not move its access time
         header = parse_header(f.read(4096))
     item, _ = commit_item(session, settings, blobs, case_id=case_id, header=header, spooled=spooled,
                           from_upload=True)
@@ -251,7 +253,7 @@ def _concatenate(blobs: BlobStore, item_id: str, hashes: list[str]) -> Iterator[
     for index, expected in enumerate(hashes):
         digest = hashlib.sha256()
         try:
-            for block in BlobStore.read_file(blobs.chunk_path(item_id, index, expected)):
+            for block in blobs.read_chunk(item_id, index, expected):
                 digest.update(block)
                 yield block
         except FileNotFoundError:

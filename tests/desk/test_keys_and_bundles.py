@@ -85,6 +85,29 @@ def test_sign_bundle_fingerprint_and_rotation(home, tmp_path):
     assert done.returncode == 1 and "above the previous" in done.stderr
 
 
+def test_sign_bundle_keeps_within_the_maximum_lifetime(home, tmp_path):
+    keys = tmp_path / "keys"
+    ring = Keyring(home / "keyring")
+    args = ["--origin", ORIGIN, "--out", str(keys / "bundle.json"), "--root-out", str(keys / "root-key.json"),
+            "--recipient", ring.keys("x25519")[0].key_id]
+    done = desk(home, "sign-bundle", *args, "--expires-days", "91", check=False)
+    assert done.returncode == 2 and "91" in done.stderr and not (keys / "bundle.json").exists()
+    desk(home, "sign-bundle", *args)
+    root = kb.parse_root_key_document((keys / "root-key.json").read_text())
+    bundle = kb.verify_bundle((keys / "bundle.json").read_text(), root, origin=ORIGIN)
+    assert (bundle.expires - bundle.issued).days == 60  # the default leaves a margin below the 90 allowed
+    desk(home, "sign-bundle", *args, "--expires-days", "90")
+    # a bundle signed before the limit existed (a year long) is still read for its sequence
+    old = json.loads(kb.make_payload(origin=ORIGIN, sequence=7, issued=bundle.issued, expires=bundle.issued +
+                                     __import__("datetime").timedelta(days=30),
+                                     recipients=[(ring.keys("x25519")[0].public_key, "primary")]))
+    old["expires"] = "2099-01-01T00:00:00Z"
+    text = json.dumps(old, sort_keys=True, separators=(",", ":")).encode()
+    (keys / "bundle.json").write_text(json.dumps(kb.sign_bundle(text, ring.root_seed(PASSPHRASE)[1])))
+    desk(home, "sign-bundle", *args)
+    assert kb.verify_bundle((keys / "bundle.json").read_text(), root, origin=ORIGIN).sequence == 8
+
+
 def test_export_public_and_sign_with_another_operators_key(home, tmp_path):
     other = tmp_path / "other"
     desk(other, "keygen", "--kdf", "interactive")

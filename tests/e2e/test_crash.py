@@ -45,8 +45,8 @@ def test_sigkill_mid_chunk_then_resume(deployment, tmp_path, db_kind):
     chunk3 = envelope_bytes[3 * CHUNK:4 * CHUNK]
     sock = start_partial_chunk(deployment.url, f"/api/v1/cases/{case_id}/uploads/{sealed.item_id}/chunks/3", chunk3,
                                CHUNK // 3)
-    upload_dir = deployment.root / "data" / "blobs" / "uploads" / sealed.item_id
-    wait_for(lambda: any(p.name.startswith(".tmp-") and p.stat().st_size > 0 for p in upload_dir.iterdir()))
+    spool_dir = deployment.root / "data" / "blobs" / "tmp"
+    wait_for(lambda: any(p.name.startswith(".tmp-") and p.stat().st_size > 0 for p in spool_dir.iterdir()))
     deployment.server.kill()
     sock.close()
 
@@ -77,7 +77,7 @@ def test_sigkill_mid_chunk_then_resume(deployment, tmp_path, db_kind):
         from tests.support.desk import server_cli
 
         server_cli(deployment.env, "gc", "--grace-minutes", "0")
-        assert not upload_dir.exists()
+        assert not list((deployment.root / "data" / "blobs" / "uploads").rglob(sealed.item_id + "*"))
         assert not list((deployment.root / "data" / "blobs").rglob(".tmp-*"))
     finally:
         server.stop()

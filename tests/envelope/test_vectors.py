@@ -164,3 +164,44 @@ def test_decrypt_stream_reads_in_small_pieces():
     sink = io.BytesIO()
     decrypt_stream(io.BufferedReader(Trickle(), buffer_size=100), sink, [IDS["bob"]])
     assert sink.getvalue() == tv.content_of(vector)
+
+
+def test_listing_vectors():
+    """Open first, then hold the header against the listing: never the listing alone."""
+    from envelope.listing import check_listing
+
+    lv = tv.load("listing-v1.json")
+    envs = {v["name"]: base64.b64decode(v["envelope"]) for v in lv["envelopes"]}
+    assert len(lv["cases"]) >= 10
+    for case in lv["cases"]:
+        data = tv.apply(envs[case["envelope"]], case["mutations"], envs)
+        if case["open_error"] is not None:
+            with pytest.raises(errors.EnvelopeError) as info:
+                decrypt_bytes(data, [IDS[case["identity"]]])
+            assert info.value.code == case["open_error"], case["name"]
+            continue
+        _, opened = decrypt_bytes(data, [IDS[case["identity"]]])
+        if case["error"] is None:
+            check_listing(opened.header, case["listing"])
+        else:
+            with pytest.raises(errors.EnvelopeError) as info:
+                check_listing(opened.header, case["listing"])
+            assert info.value.code == case["error"], case["name"]
+
+
+def test_name_vectors():
+    from envelope.names import EXTENSIONS, detect_media_type, safe_name
+
+    nv = tv.load("names-v1.json")
+    assert nv["extensions"] == EXTENSIONS
+    for case in nv["detect"]:
+        assert detect_media_type(bytes.fromhex(case["head"])) == case["media_type"], case["name"]
+    for case in nv["names"]:
+        got = safe_name(case["name"], case["detected_media_type"])
+        assert got == case["expected"], case["note"]
+        # what comes out is a plain, bounded file name, and sanitising it again changes nothing
+        assert safe_name(got, case["detected_media_type"]) == got, case["note"]
+        stem = got.rsplit(".", 1)[0] if "." in got else got
+        assert len(stem) <= nv["limits"]["stem_code_points"] + 1
+        assert len(stem.encode("utf-8")) <= nv["limits"]["stem_utf8_bytes"] + 1
+        assert not set(got) & set('/\\\0<>:"|?*') and not got.startswith((".", " ")) and got.count(".") <= 1

@@ -69,3 +69,54 @@ def test_app_refuses_an_unmigrated_database(empty_url, tmp_path, test_keys):
     runner.upgrade(empty_url)
     app = create_app(settings)
     app.extensions["tipline"].engine.dispose()
+
+
+@pytest.mark.parametrize("resolution", [3600, 900])
+def test_0002_coarsens_every_stored_time(empty_url, resolution):
+    """Rows written at full precision before 0002 come out rounded: events down, deadlines up;
+    tokens (whose new form carries the exact expiry) are dropped."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from server.models import Case, Item, Operator, Upload
+
+    runner.upgrade(empty_url, "0001")
+    exact = datetime(2026, 11, 28, 14, 23, 17, 123456, tzinfo=UTC)
+    deadline = datetime(2026, 11, 28, 14, 38, 2, 5, tzinfo=UTC)
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            def insert(table, **values):
+                conn.execute(Base.metadata.tables[table].insert().values(**values))
+
+            insert("cases", id="a" * 32, created_at=exact, status="useful", status_changed_at=exact, change_seq=1)
+            insert("cases", id="e" * 32, created_at=exact, status="new", status_changed_at=None, change_seq=3)
+            insert("items", id="b" * 32, case_id="a" * 32, kind="report", part_index=0, slot="report:0", size=4288,
+                   sha256="c" * 64, blob_key="k", received_at=exact, seq=2)
+            insert("uploads", item_id="d" * 32, case_id="a" * 32, kind="attachment", part_index=1,
+                   slot="attachment:1", size=10, chunk_size=10, sha256="c" * 64, header_size=176,
+                   header_sha256="c" * 64, created_at=exact)
+            insert("operators", id=1, username="agent", password_hash="x", created_at=exact, disabled=False,
+                   failed_logins=0, locked_until=deadline)
+            insert("operator_tokens", token_hash="f" * 64, operator_id=1, created_at=exact, expires_at=deadline)
+    finally:
+        engine.dispose()
+
+    runner.upgrade(empty_url, time_resolution=resolution)
+    down = datetime.fromtimestamp(int(exact.timestamp()) // resolution * resolution, UTC)
+    up = datetime.fromtimestamp((int(deadline.timestamp()) // resolution + 1) * resolution, UTC)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            cases = conn.execute(select(Case.__table__).order_by(Case.id)).mappings().all()
+            assert [(c["created_at"], c["status_changed_at"]) for c in cases] == [(down, down), (down, None)]
+            assert conn.execute(select(Item.received_at)).scalar_one() == down
+            assert conn.execute(select(Upload.created_at)).scalar_one() == down
+            assert conn.execute(select(Operator.created_at, Operator.locked_until)).one() == (down, up)
+            assert conn.execute(text("SELECT count(*) FROM operator_tokens")).scalar_one() == 0
+            # the rest of each row is untouched
+            assert conn.execute(select(Case.status).where(Case.id == "a" * 32)).scalar_one() == "useful"
+            assert conn.execute(select(Operator.username, Operator.password_hash)).one() == ("agent", "x")
+    finally:
+        engine.dispose()

@@ -3,11 +3,13 @@
 import json
 import os
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
 
+from envelope import bundle as kb
 from server.app import create_app
 from server.keybundle import KeyBundleUnavailable
 from server.openapi import build_spec, render
@@ -62,6 +64,15 @@ def test_refuses_to_start_with_a_bad_bundle(settings, test_keys, tmp_path):
         attempt(seed=os.urandom(32))
     with pytest.raises(KeyBundleUnavailable, match="not https://signalement.test"):
         attempt(origin="https://elsewhere.test")
+    # validly signed, but for longer than a bundle may be (a server must not serve it to phones)
+    keys = test_keys.write_bundle(tmp_path / "long")
+    document = json.loads((keys / "bundle.json").read_text())
+    payload = json.loads(document["payload"])
+    payload["expires"] = (kb.parse_time(payload["issued"]) + timedelta(days=90, seconds=1)).strftime(kb.TIME_FORMAT)
+    long_payload = json.dumps(payload, sort_keys=True, separators=(",", ":")).encode()
+    (keys / "bundle.json").write_text(json.dumps(kb.sign_bundle(long_payload, test_keys.root_seed)))
+    with pytest.raises(KeyBundleUnavailable, match="at most 90 days"):
+        create_app(settings.__class__(**{**settings.__dict__, "keys_dir": keys}))
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"], indirect=False)

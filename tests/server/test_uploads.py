@@ -59,7 +59,7 @@ def test_full_upload_out_of_order_with_resume(app, client, big):
     with svc.sessions() as s:
         key = s.get(Item, item_id).blob_key
     assert svc.blobs.path(key).read_bytes() == data
-    assert not svc.blobs.upload_dir(item_id).exists()
+    assert svc.blobs.upload_files(item_id) == []
     # after completion: complete again is fine, a chunk is refused, the same whole PUT is fine
     assert client.post(f"/api/v1/cases/{case_id}/uploads/{item_id}/complete").status_code == 200
     r = put_chunk(client, case_id, item_id, 0, parts[0])
@@ -147,7 +147,7 @@ def test_sha256_mismatch_and_abort(app, client, big):
     assert counts(app)[0] == 0
     assert client.delete(f"/api/v1/cases/{case_id}/uploads/{item_id}").status_code == 204
     assert counts(app) == (0, 0, 0)
-    assert not app.extensions["tipline"].blobs.upload_dir(item_id).exists()
+    assert app.extensions["tipline"].blobs.upload_files(item_id) == []
     assert client.get(f"/api/v1/cases/{case_id}/uploads/{item_id}").status_code == 404
 
 
@@ -157,7 +157,7 @@ def test_lost_chunk_file_is_asked_again(app, client, big):
     parts = chunks_of(data, CHUNK)
     for i, part in enumerate(parts):
         put_chunk(client, case_id, item_id, i, part)
-    victim = sorted(app.extensions["tipline"].blobs.upload_dir(item_id).iterdir())[2]
+    victim = sorted(app.extensions["tipline"].blobs.upload_files(item_id))[2]
     victim.write_bytes(b"bit rot")
     r = client.post(f"/api/v1/cases/{case_id}/uploads/{item_id}/complete")
     assert r.status_code == 409 and r.json["details"]["missing"] == [2]

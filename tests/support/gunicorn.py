@@ -18,12 +18,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 class GunicornServer:
     def __init__(self, env: dict, log_path: Path, *, workers: int = 2, threads: int = 2, port: int | None = None,
-                 app: str = "server.wsgi:app"):
+                 app: str = "server.wsgi:app", host: str = "127.0.0.1"):
+        """``host`` is a loopback address: 127.0.0.1, or [::1] for IPv6 tests."""
         self.port = port or free_port()
         self.app = app
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.host = host
+        self.url = f"http://{host}:{self.port}"
         self.log_path = Path(log_path)
-        self.env = {**os.environ, **env, "TIPLINE_BIND": f"127.0.0.1:{self.port}",
+        self.env = {**os.environ, **env, "TIPLINE_BIND": f"{host}:{self.port}",
                     "TIPLINE_WORKERS": str(workers), "TIPLINE_THREADS": str(threads)}
         self.proc: subprocess.Popen | None = None
 

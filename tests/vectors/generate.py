@@ -24,6 +24,10 @@ from envelope.errors import EnvelopeError  # noqa: E402
 from envelope.constants import Kind  # noqa: E402
 from envelope.framing import chunk_nonce  # noqa: E402
 from envelope.keys import blake2b, derive_subkey, fingerprint, key_id  # noqa: E402
+from envelope.listing import KIND_NAMES as LISTING_KINDS, check_listing  # noqa: E402
+from envelope.names import EXTENSIONS, FALLBACK, MAX_STEM_BYTES, MAX_STEM_CODE_POINTS  # noqa: E402
+from envelope.names import detect_media_type, safe_name  # noqa: E402
+from envelope.open import Identity, decrypt_bytes  # noqa: E402
 from envelope.manifest import AttachmentEntry  # noqa: E402
 from envelope.padding import padded_length, padme  # noqa: E402
 from envelope import receipt as rc  # noqa: E402
@@ -267,15 +271,23 @@ def bundle_vectors() -> dict:
     other_seed = seeded("tipline test vector other root key")
     root_pk = bytes(__import__("nacl.signing", fromlist=["SigningKey"]).SigningKey(root_seed).verify_key)
     issued = datetime(2026, 1, 1, tzinfo=UTC)
-    expires = datetime(2027, 1, 1, tzinfo=UTC)
+    expires = datetime(2026, 4, 1, tzinfo=UTC)  # exactly the 90 days allowed
     origin = "https://signalement.example"
     recips = [(public("alice"), "primary"), (public("bob"), "backup")]
     payload = kb.make_payload(origin=origin, sequence=5, issued=issued, expires=expires, recipients=recips)
     good = kb.sign_bundle(payload, root_seed)
+
+    def too_long(until: str, at_origin: str = origin) -> dict:
+        """Signed by the right root, but valid for longer than a bundle may be (make_payload refuses)."""
+        text = payload.decode().replace('"expires":"2026-04-01T00:00:00Z"', f'"expires":"{until}"')
+        text = text.replace(f'"origin":"{origin}"', f'"origin":"{at_origin}"')
+        assert text != payload.decode()
+        return kb.sign_bundle(text.encode(), root_seed)
+
     by_other = kb.sign_bundle(payload, other_seed)
     forged_signer = dict(by_other, signer=good["signer"])
     tampered = dict(good, payload=payload.decode().replace('"sequence":5', '"sequence":9'))
-    now = "2026-06-01T00:00:00Z"
+    now = "2026-02-01T00:00:00Z"
     base = {"origin": origin, "now": now, "min_sequence": 0}
     cases = [
         ("valid", good, base, None),
@@ -284,7 +296,13 @@ def bundle_vectors() -> dict:
         ("other-root-claims-our-signer", forged_signer, base, "bundle_bad_signature"),
         ("payload-tampered", tampered, base, "bundle_bad_signature"),
         ("wrong-origin", good, dict(base, origin="https://evil.example"), "bundle_wrong_origin"),
-        ("expired", good, dict(base, now="2027-01-01T00:00:00Z"), "bundle_expired"),
+        ("expired", good, dict(base, now="2026-04-01T00:00:00Z"), "bundle_expired"),
+        ("last-second", good, dict(base, now="2026-03-31T23:59:59Z"), None),
+        ("lifetime-one-second-too-long", too_long("2026-04-01T00:00:01Z"), base, "bundle_lifetime_too_long"),
+        ("lifetime-one-year", too_long("2027-01-01T00:00:00Z"), base, "bundle_lifetime_too_long"),
+        # the lifetime is part of the payload's check: before the origin, the dates and the sequence
+        ("lifetime-checked-before-origin", too_long("2027-01-01T00:00:00Z", "https://evil.example"),
+         dict(base, min_sequence=9), "bundle_lifetime_too_long"),
         ("not-yet-valid", good, dict(base, now="2025-12-31T22:59:59Z"), "bundle_not_yet_valid"),
         ("sequence-rollback", good, dict(base, min_sequence=6), "bundle_sequence_rollback"),
         ("missing-field", {k: v for k, v in good.items() if k != "signer"}, base, "bundle_malformed"),
@@ -293,6 +311,7 @@ def bundle_vectors() -> dict:
         "root": {"seed": "tipline test vector root key", "public_key": root_pk.hex(),
                  "root_key_document": kb.root_key_document(root_pk)},
         "signing_context": kb.SIGNING_CONTEXT.decode(),
+        "max_lifetime_seconds": int(kb.MAX_LIFETIME.total_seconds()),
         "cases": [
             {"name": n, "bundle": doc, "verify": params, "error": err,
              "expect": None if err else {"sequence": 5, "origin": origin,
@@ -338,6 +357,200 @@ def manifest_vectors() -> dict:
         ],
         "extra": make_valid("extra-part-3", kind=Kind.ATTACHMENT, part=3, content=b"extra", recipients=["alice"],
                             case=case)[0],
+    }
+
+
+KIND_NAMES = {int(k): v for k, v in LISTING_KINDS.items()}
+
+
+def identity(name: str) -> Identity:
+    return Identity(secret(name))
+
+
+def apply_mutations(data: bytes, mutations: list[dict]) -> bytes:
+    out = bytearray(data)
+    for m in mutations:
+        assert m["op"] == "set"
+        raw = bytes.fromhex(m["hex"])
+        out[m["offset"]:m["offset"] + len(raw)] = raw
+    return bytes(out)
+
+
+def listing_vectors() -> dict:
+    """Envelopes and what a server could say of them: readers believe the opened header only."""
+    case = "listing case"
+    report, env_r, _ = make_valid("listing-report", kind=Kind.REPORT, part=0, content=b'{"attachments": []}',
+                                  recipients=["alice"], case=case)
+    photo, env_p, _ = make_valid("listing-attachment", kind=Kind.ATTACHMENT, part=2, content=pattern(3000),
+                                 recipients=["alice"], case=case)
+    message, env_m, _ = make_valid("listing-message", kind=Kind.MESSAGE, part=7, content=b'{"text": "bonjour"}',
+                                   recipients=["alice"], case=case)
+    ids = {v["name"]: {"item_id": v["envelope_id"], "case_id": v["case_id"], "kind": KIND_NAMES[v["kind"]],
+                       "part_index": v["part_index"]} for v in (report, photo, message)}
+    other_case = seeded("another case id", 16).hex()
+
+    def entry(name, **changes):
+        return {**ids[name], **changes}
+
+    cases = [
+        ("report-as-listed", "listing-report", [], entry("listing-report"), None, None),
+        ("attachment-as-listed", "listing-attachment", [], entry("listing-attachment"), None, None),
+        ("message-as-listed", "listing-message", [], entry("listing-message"), None, None),
+        ("report-listed-as-attachment", "listing-report", [], entry("listing-report", kind="attachment"),
+         None, "listing_mismatch"),
+        ("attachment-listed-as-report", "listing-attachment", [], entry("listing-attachment", kind="report",
+                                                                          part_index=0), None, "listing_mismatch"),
+        ("message-listed-as-reply", "listing-message", [], entry("listing-message", kind="reply"),
+         None, "listing_mismatch"),
+        ("listed-under-another-case", "listing-attachment", [], entry("listing-attachment", case_id=other_case),
+         None, "listing_mismatch"),
+        ("listed-with-another-part", "listing-attachment", [], entry("listing-attachment", part_index=3),
+         None, "listing_mismatch"),
+        ("listed-under-another-id", "listing-attachment", [],
+         entry("listing-attachment", item_id=seeded("another item id", 16).hex()), None, "listing_mismatch"),
+        ("part-as-a-string", "listing-attachment", [], entry("listing-attachment", part_index="2"),
+         None, "listing_mismatch"),
+        ("unknown-kind-name", "listing-attachment", [], entry("listing-attachment", kind="photo"),
+         None, "listing_mismatch"),
+        # the server rewrites the header to agree with its listing: opening refuses it first
+        ("header-altered-to-match", "listing-attachment", [{"op": "set", "offset": 44, "hex": "00000003"}],
+         entry("listing-attachment", part_index=3), "header_mac_mismatch", None),
+        ("case-altered-to-match", "listing-attachment", [{"op": "set", "offset": 28, "hex": other_case}],
+         entry("listing-attachment", case_id=other_case), "header_mac_mismatch", None),
+    ]
+    for name, base, mutations, listed, open_error, error in cases:
+        data = apply_mutations(base64.b64decode({"listing-report": report, "listing-attachment": photo,
+                                                 "listing-message": message}[base]["envelope"]), mutations)
+        try:
+            _, opened = decrypt_bytes(data, [identity("alice")])
+        except EnvelopeError as exc:
+            assert exc.code == open_error, (name, exc.code)
+            continue
+        assert open_error is None, name
+        try:
+            check_listing(opened.header, listed)
+        except EnvelopeError as exc:
+            assert exc.code == error, (name, exc.code)
+        else:
+            assert error is None, name
+    return {
+        "envelopes": [report, photo, message],
+        "cases": [{"name": n, "envelope": b, "mutations": m, "identity": "alice", "listing": listed,
+                   "open_error": oe, "error": e} for n, b, m, listed, oe, e in cases],
+    }
+
+
+NAME_CASES = [
+    # (claimed name, detected media type, what it stands for)
+    ("IMG_2041.jpg", "image/jpeg", "an ordinary name keeps its form"),
+    ("IMG_2041.JPG", "image/jpeg", "the extension is the reader's, lower case"),
+    ("photo.jpeg", "image/png", "the bytes win over the claimed extension"),
+    ("photo\u202egpj.exe", "image/jpeg", "RIGHT-TO-LEFT OVERRIDE makes 'photo' + 'gpj.exe' look like 'photoexe.jpg'"),
+    ("photo\u202egpj.exe", None, "the same, of no known type: no extension at all"),
+    ("\u2067\u200fexe.\u2069jpg", None, "isolates and marks are removed"),
+    ("holiday.jpg.exe", "image/jpeg", "a hidden second extension becomes part of the stem"),
+    ("invoice.pdf\u2003\u2003\u2003\u2003\u2003\u2003.exe", "application/pdf", "an extension pushed out of sight"),
+    ("invoice.pdf      .exe", None, "runs of spaces collapse"),
+    ("../../etc/passwd", None, "only the last path component"),
+    ("..\\..\\Windows\\System32\\cmd.exe", None, "backslashes are separators too"),
+    ("C:\\Users\\Amina\\Pictures\\IMG_1.jpg", "image/jpeg", "a Windows path gives its file name"),
+    ("/", None, "nothing left: the fallback"),
+    ("..", None, "no dot is left"),
+    (".", None, "a lone dot"),
+    (".bashrc", None, "no hidden file"),
+    (".jpg", "image/jpeg", "a name that is only an extension"),
+    ("..\u2215..\u2215etc\u2215passwd", None, "slashes that only look like one become '_'"),
+    ("a\uff0fb\uff3cc", None, "fullwidth solidus and reverse solidus"),
+    ("a\u0000b.jpg", "image/jpeg", "NUL"),
+    ("a\u001b[31mred\u0007.png", "image/png", "terminal escapes"),
+    ("a\u0085b\u009bc", None, "C1 controls"),
+    ("line\u2028break\u2029para", None, "line and paragraph separators"),
+    ("a<b>c:d\"e|f?g*h", None, "what Windows forbids"),
+    ("CON", "image/png", "a Windows device name"),
+    ("con.txt", None, "in any case, with an extension"),
+    ("Lpt9 .jpg", "image/jpeg", "with a trailing space"),
+    ("COM\u00b9.jpg", "image/jpeg", "COM with a superscript digit"),
+    ("CONOUT$.log", None, "console devices"),
+    ("CONSOLE.jpg", "image/jpeg", "a longer name is no device"),
+    ("name. ", None, "trailing dot and space"),
+    ("  spaced  out  .jpg", "image/jpeg", "spaces at the ends go"),
+    ("\u00a0\u3000wide\u2009space\u00a0.jpg", "image/jpeg", "every kind of space becomes one plain space"),
+    ("pho\u200bto\u200d.jpg", "image/jpeg", "zero-width characters"),
+    ("\ufeffphoto.jpg", "image/jpeg", "a byte order mark"),
+    ("sof\u00adt.jpg", "image/jpeg", "a soft hyphen"),
+    ("tag\U000e0041\U000e007f.jpg", "image/jpeg", "tag characters"),
+    ("\u200b\u200b\u200b", None, "only invisible characters: the fallback"),
+    ("   ", None, "only spaces: the fallback"),
+    ("e\u0301cole.png", "image/png", "NFC: e + combining acute becomes one character"),
+    ("e\u200b\u0301t\u00e9.png", "image/png", "NFC after the invisible character is gone"),
+    ("\u1100\u1161\u11a8.jpg", "image/jpeg", "NFC composes Hangul jamo"),
+    ("\ud83d.jpg", "image/jpeg", "a lone surrogate"),
+    ("x\udc00y", None, "a lone low surrogate"),
+    ("\ue000private\U000f0000.jpg", "image/jpeg", "private-use characters"),
+    ("\ufdd0\uffff", None, "non-characters: U+FFFF becomes '_', U+FDD0 too"),
+    ("\U0001f468\u200d\U0001f469\u200d\U0001f467.jpg", "image/jpeg", "an emoji sequence loses its joiners"),
+    ("\u0635\u0648\u0631\u0629\u200f.jpg", "image/jpeg", "Arabic stays, its mark goes"),
+    ("p\u0430yp\u0430l.jpg", "image/jpeg", "mixed scripts are kept as they are"),
+    ("\u0416" * 120 + ".jpg", "image/jpeg", "long, two bytes a character: 100 characters"),
+    ("\u6587" * 90, None, "three bytes a character: 66 characters (198 bytes)"),
+    ("\U0001f600" * 80 + ".mp4", "video/mp4", "four bytes a character: 50 characters (200 bytes)"),
+    ("a" * 99 + "\U0001f600" + "b" * 20, None, "cut at 100 code points"),
+    ("a" * 99 + " " + "b", None, "a cut that ends in a space loses it"),
+    ("report.documentation", None, "more than 10 characters after the dot is no extension"),
+    ("archive.tar.gz", None, "only the last extension is the sender's"),
+    ("clip", "video/quicktime", "no extension claimed"),
+    ("VID_0007.mp4", "application/x-msdownload", "a type outside the table gives no extension"),
+    ("VID_0007.mp4", "application/octet-stream", "nor does an unknown type"),
+    ("photo.jpg", "audio/mp4", "M4A audio"),
+]
+
+
+def name_vectors() -> dict:
+    heads = [
+        ("jpeg", "ffd8ffe000104a464946", "image/jpeg"),
+        ("png", "89504e470d0a1a0a0000000d49484452", "image/png"),
+        ("webp", "52494646" + "24000000" + "57454250" + "5650384c", "image/webp"),
+        ("avi-is-riff-but-not-webp", "52494646" + "24000000" + "41564920", None),
+        ("heic", "00000018" + "66747970" + "68656963" + "00000000", "image/heic"),
+        ("heic-sequence", "00000018" + "66747970" + "68657663", "image/heic-sequence"),
+        ("heif-mif1", "00000018" + "66747970" + "6d696631", "image/heif"),
+        ("avif", "0000001c" + "66747970" + "61766966", "image/avif"),
+        ("quicktime", "00000014" + "66747970" + "71742020", "video/quicktime"),
+        ("bare-quicktime", "00000008" + "77696465", "video/quicktime"),
+        ("mp4", "00000020" + "66747970" + "69736f6d", "video/mp4"),
+        ("3gp", "00000018" + "66747970" + "33677034", "video/3gpp"),
+        ("m4a", "00000020" + "66747970" + "4d344120", "audio/mp4"),
+        ("cr3", "00000018" + "66747970" + "63727820", "image/x-canon-cr3"),
+        ("gif", "474946383961", "image/gif"),
+        ("pdf", "255044462d312e37", "application/pdf"),
+        ("tiff-little", "49492a00", "image/tiff"),
+        ("tiff-big", "4d4d002a", "image/tiff"),
+        ("jxl", "ff0a", "image/jxl"),
+        ("jxl-container", "0000000c4a584c200d0a870a", "image/jxl"),
+        ("webm", "1a45dfa3", "video/webm"),
+        ("windows-executable", "4d5a90000300000004000000", None),
+        ("elf", "7f454c46", None),
+        ("zip-or-docx", "504b0304", None),
+        ("html", "3c68746d6c3e", None),
+        ("shell-script", "23212f62696e2f7368", None),
+        ("svg", "3c3f786d6c", None),
+        ("empty", "", None),
+        ("short-jpeg", "ffd8", None),
+    ]
+    detect = []
+    for name, head, expected in heads:
+        assert detect_media_type(bytes.fromhex(head)) == expected, name
+        detect.append({"name": name, "head": head, "media_type": expected})
+    names = []
+    for name, detected, note in NAME_CASES:
+        names.append({"name": name, "detected_media_type": detected, "expected": safe_name(name, detected),
+                      "note": note})
+    return {
+        "limits": {"stem_code_points": MAX_STEM_CODE_POINTS, "stem_utf8_bytes": MAX_STEM_BYTES,
+                   "fallback": FALLBACK},
+        "extensions": EXTENSIONS,
+        "detect": detect,
+        "names": names,
     }
 
 
@@ -422,8 +635,17 @@ def build() -> dict[str, str]:
         "manifest-v1.json": {"description": "Report manifest binding vectors.", **manifest_vectors()},
         "receipt-v1.json": {"description": "Receipt text and the keys and mailbox id derived from it; see "
                                            "docs/envelope.md section 14. Test receipts only.", **receipt_vectors()},
+        "listing-v1.json": {"description": "Envelopes and what a server's listing says of them; readers open "
+                                           "first, then refuse any difference (docs/envelope.md section 15).",
+                            **listing_vectors()},
+        "names-v1.json": {"description": "Attachment names from an anonymous sender and the names a reader saves "
+                                         "them under; content types from first bytes (docs/envelope.md section 16). "
+                                         "Every non-ASCII character is escaped, lone surrogates included.",
+                          **name_vectors()},
     }
-    return {name: json.dumps(obj, indent=1, ensure_ascii=False) + "\n" for name, obj in files.items()}
+    # names-v1.json holds lone surrogates and invisible characters: ASCII escapes keep it valid and readable.
+    return {name: json.dumps(obj, indent=1, ensure_ascii=name == "names-v1.json") + "\n"
+            for name, obj in files.items()}
 
 
 def main() -> int:

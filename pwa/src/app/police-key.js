@@ -15,8 +15,20 @@ export function onPoliceKey(fn) {
   return () => listeners.delete(fn);
 }
 
+// Near its expiry (docs/envelope.md, section 10) the stored bundle is still used, since it is
+// valid and signed, but the server's is fetched at every check (a minute apart at least, instead
+// of ten), and the state says so: offline, the citizen is asked to connect before it expires.
+export const REFRESH_BEFORE_EXPIRY_MS = 14 * 24 * 60 * 60_000;
+const RECHECK_SOON_MS = 60_000;
+
+function verified(bundle, offline) {
+  const expiresSoon = Date.parse(bundle.expires) - Date.now() < REFRESH_BEFORE_EXPIRY_MS;
+  return { status: "ok", bundle, expiresSoon, ...(offline ? { offline: true } : {}) };
+}
+
 function publish(next) {
-  const changed = next.status !== state.status || next.bundle?.sequence !== state.bundle?.sequence;
+  const changed = next.status !== state.status || next.bundle?.sequence !== state.bundle?.sequence ||
+    Boolean(next.expiresSoon && next.offline) !== Boolean(state.expiresSoon && state.offline);
   state = next;
   document.documentElement.dataset.policeKey = next.status; // visible state, for styling and tests
   if (changed) for (const fn of listeners) fn(state); // screens redraw only when something changed
@@ -52,7 +64,8 @@ export function refreshPoliceKey() {
 
 /** Check again if the key is not usable, or was last checked long ago. */
 export function recheckPoliceKey() {
-  if (state.status !== "ok" || Date.now() - checkedAt > RECHECK_MS) return refreshPoliceKey();
+  const every = state.expiresSoon ? RECHECK_SOON_MS : RECHECK_MS;
+  if (state.status !== "ok" || Date.now() - checkedAt > every) return refreshPoliceKey();
   return Promise.resolve(state);
 }
 
@@ -61,7 +74,7 @@ async function check() {
   let storedResult = null;
   if (stored) {
     storedResult = await verify(stored.document, stored.sequence);
-    if (storedResult.ok && state.status !== "ok") publish({ status: "ok", bundle: storedResult.bundle, offline: true });
+    if (storedResult.ok && state.status !== "ok") publish(verified(storedResult.bundle, true));
   }
   let text = null;
   try {
@@ -75,10 +88,10 @@ async function check() {
     const result = await verify(text, stored?.sequence ?? 0);
     if (!result.ok) return publish({ status: "invalid", code: result.code, message: result.message });
     await setMeta("bundle", { document: text, sequence: result.bundle.sequence });
-    return publish({ status: "ok", bundle: result.bundle });
+    return publish(verified(result.bundle, false));
   }
   if (!stored) return publish({ status: "offline" });
-  if (storedResult.ok) return publish({ status: "ok", bundle: storedResult.bundle, offline: true });
+  if (storedResult.ok) return publish(verified(storedResult.bundle, true));
   if (storedResult.code === "bundle_expired") return publish({ status: "expired" });
   return publish({ status: "invalid", code: storedResult.code, message: storedResult.message });
 }

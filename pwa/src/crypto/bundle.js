@@ -12,6 +12,11 @@ const ROOT_KEY_TYPE = "tipline.root-key";
 const MAX_BUNDLE_BYTES = 16 * 1024;
 const ROLES = ["primary", "backup"];
 const MAX_CLOCK_SKEW_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * 60 * 60 * 1000;
+// At most 90 days between issued and expires: how long a superseded bundle stays usable.
+export const MAX_LIFETIME_MS = 90 * DAY_MS;
+// Within this of expiry, the app fetches the bundle at every occasion and tells the citizen.
+export const REFRESH_BEFORE_EXPIRY_MS = 14 * DAY_MS;
 const ORIGIN = /^https?:\/\/(\[[0-9a-f:.]+\]|[a-z0-9.-]+)(:[0-9]{1,5})?$/;
 const TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 const DOC_FIELDS = ["payload", "signature", "signer", "type", "version"];
@@ -107,6 +112,9 @@ function parsePayload(payload) {
   if (!recipients.some((r) => r.role === "primary")) throw malformed("a bundle needs at least one primary recipient");
   if (typeof obj.origin !== "string" || !ORIGIN.test(obj.origin)) {
     throw malformed("origin must be a lowercase scheme (http or https), host and optional port, no path");
+  }
+  if (expires.getTime() - issued.getTime() > MAX_LIFETIME_MS) {
+    throw new BundleError("bundle_lifetime_too_long", "a bundle is valid for at most 90 days");
   }
   return { origin: obj.origin, sequence: obj.sequence, issued, expires, recipients };
 }

@@ -26,11 +26,14 @@ const MESSAGES = {
   attachment_missing: "The manifest lists an attachment that did not arrive.",
   attachment_unexpected: "An attachment arrived that the manifest does not list.",
   attachment_mismatch: "An attachment's header hash, length or SHA-256 differs from the manifest.",
+  // the server's listing
+  listing_mismatch: "The server's listing of an envelope disagrees with its authenticated header.",
   // key bundle
   bundle_malformed: "The key bundle is not well formed.",
   bundle_bad_signature: "The key bundle's signature does not verify against the pinned root key.",
   bundle_expired: "The key bundle has expired.",
   bundle_not_yet_valid: "The key bundle is issued in the future.",
+  bundle_lifetime_too_long: "The key bundle's validity period is longer than the maximum.",
   bundle_wrong_origin: "The key bundle is for another origin.",
   bundle_sequence_rollback: "The key bundle's sequence number is lower than one already seen.",
   // receipt

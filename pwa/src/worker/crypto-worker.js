@@ -7,6 +7,7 @@ import { parseRootKeyDocument, verifyBundle } from "../crypto/bundle.js";
 import { Kind } from "../crypto/constants.js";
 import { fingerprint } from "../crypto/keys.js";
 import { attachmentEntry } from "../crypto/manifest.js";
+import { safeName } from "../crypto/names.js";
 import { deriveReceiptKeys, formatReceipt, newReceipt } from "../crypto/receipt.js";
 import { sealStream } from "../crypto/seal.js";
 import { readySodium, sodium } from "../crypto/sodium.js";
@@ -24,16 +25,6 @@ const hexToBytes = (hex) => Uint8Array.from(hex.match(/../g), (b) => parseInt(b,
 const fromB64 = (text) => readySodium().from_base64(text, readySodium().base64_variants.ORIGINAL);
 const toB64 = (bytes) => readySodium().to_base64(bytes, readySodium().base64_variants.ORIGINAL);
 const SPACE_MARGIN = 16 * 1024 * 1024;
-const MAX_NAME = 255; // the manifest's limit (docs/envelope.md, section 9)
-
-/** The file's name as the manifest can hold it: at most 255 characters, extension kept. */
-function manifestName(name, part) {
-  const clean = (name || `piece-${part}`).replace(/[\u0000-\u001f\u007f]/g, "_");
-  if (clean.length <= MAX_NAME) return clean;
-  const dot = clean.lastIndexOf(".");
-  const ext = dot > 0 && clean.length - dot <= 16 ? clean.slice(dot) : "";
-  return clean.slice(0, MAX_NAME - ext.length) + ext;
-}
 
 /** A picked file read as it is (only when the citizen chose to send an uncleanable file). */
 function blobSource(blob) {
@@ -118,7 +109,11 @@ const ops = {
           progress({ phase: "encrypting", done, total: source.size });
         }
       });
-      const entry = { ...attachmentEntry(result, { name: manifestName(file.name, part), mediaType }), removed,
+      // The name as every reader will sanitise it (docs/envelope.md, section 16): no path, no
+      // invisible or control character, at most 100 characters, the extension of the type found
+      // in the bytes. It can no longer carry a folder name, a user name or a device's naming.
+      const name = safeName(file.name || "", mediaType);
+      const entry = { ...attachmentEntry(result, { name, mediaType }), removed,
         ...(force ? { cleaned: false } : {}) };
       return { status: "sealed", removed, kept, entry };
     } catch (error) {

@@ -58,7 +58,7 @@ describe.each(BV.cases.map((c) => [c.name, c]))("bundle case %s", (_, c) => {
     expect(bundle.recipients.map((r) => [r.keyId, r.role])).toEqual(c.expect.recipients);
     expect(bundle.payload).toBe(c.bundle.payload);
     expect(bundle.issued).toEqual(new Date("2026-01-01T00:00:00Z"));
-    expect(bundle.expires).toEqual(new Date("2027-01-01T00:00:00Z"));
+    expect(bundle.expires).toEqual(new Date("2026-04-01T00:00:00Z"));
     const byRole = Object.fromEntries(bundle.recipients.map((r) => [r.role, hex(r.publicKey)]));
     expect(bundle.publicKeys.map(hex)).toEqual([byRole.primary, byRole.backup]);
   });
@@ -107,10 +107,26 @@ describe("refusals beyond the vectors", () => {
     const at = (iso) => ({ ...base, now: new Date(iso) });
     expect(verifyBundle(GOOD.bundle, root, at("2025-12-31T23:00:00Z")).sequence).toBe(5);
     expect(codeOf(() => verifyBundle(GOOD.bundle, root, at("2025-12-31T22:59:59Z")))).toBe("bundle_not_yet_valid");
-    expect(verifyBundle(GOOD.bundle, root, at("2026-12-31T23:59:59Z")).sequence).toBe(5);
-    expect(codeOf(() => verifyBundle(GOOD.bundle, root, at("2027-01-01T00:00:00Z")))).toBe("bundle_expired");
+    expect(verifyBundle(GOOD.bundle, root, at("2026-03-31T23:59:59Z")).sequence).toBe(5);
+    expect(codeOf(() => verifyBundle(GOOD.bundle, root, at("2026-04-01T00:00:00Z")))).toBe("bundle_expired");
     // the worker passes Date.now(): milliseconds work as well as a Date
-    expect(verifyBundle(GOOD.bundle, root, { ...base, now: Date.parse("2026-06-01T00:00:00Z") }).sequence).toBe(5);
+    expect(verifyBundle(GOOD.bundle, root, { ...base, now: Date.parse("2026-03-01T00:00:00Z") }).sequence).toBe(5);
+  });
+
+  it("allows at most 90 days between issued and expires, checked before the origin and the dates", () => {
+    expect(BV.max_lifetime_seconds).toBe(90 * 24 * 3600);
+    expect(verifyBundle(resign({ issued: "2026-01-01T00:00:01Z" }), root, base).sequence).toBe(5);
+    expect(codeOf(() => verifyBundle(resign({ issued: "2025-12-31T23:59:59Z" }), root, base))).toBe(
+      "bundle_lifetime_too_long",
+    );
+    const tooLongElsewhere = resign({ expires: "2030-01-01T00:00:00Z", origin: "https://evil.example" });
+    expect(codeOf(() => verifyBundle(tooLongElsewhere, root, { ...base, now: new Date("2029-01-01T00:00:00Z") }))).toBe(
+      "bundle_lifetime_too_long",
+    );
+    // a malformed payload is malformed first, however long it claims to last
+    expect(codeOf(() => verifyBundle(resign({ expires: "2030-01-01T00:00:00Z", sequence: 0 }), root, base))).toBe(
+      "bundle_malformed",
+    );
   });
 
   it("skips the origin check only when told to with null", () => {

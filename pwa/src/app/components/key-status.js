@@ -6,6 +6,15 @@ import { policeKey } from "../police-key.js";
 
 export function keyNotice() {
   const key = policeKey();
+  if (key.status === "ok" && key.offline && key.expiresSoon) {
+    // still usable, but it expires within days and the app could not fetch the next one
+    return h(
+      "div",
+      { class: "notice notice--warn", role: "status", "data-key-status": "expiring" },
+      h("h2", { text: t("key.expiring_title") }),
+      h("p", { text: t("key.expiring_text") }),
+    );
+  }
   if (key.status === "ok" || key.status === "checking") return null;
   const [title, text, cls] = {
     invalid: ["key.invalid_title", "key.invalid_text", "notice--danger"],
