@@ -356,7 +356,7 @@ _TIMING_HOOKS = """() => {
   window.__bench = {};
   const count = () => document.querySelectorAll('.file [data-status="sealed"]').length;
   document.addEventListener('change', (e) => { if (e.target.matches('input[type=file]')) window.__bench.pick = performance.now(); }, true);
-  document.addEventListener('click', (e) => { if (e.target.closest('button[type=submit]')) window.__bench.send ??= performance.now(); }, true);
+  document.addEventListener('click', (e) => { if (e.target.closest('[data-review-send]')) window.__bench.send ??= performance.now(); }, true);
   new MutationObserver(() => { if (window.__bench.pick && count() >= window.__bench.want && !window.__bench.sealed) window.__bench.sealed = performance.now(); })
     .observe(document.body, { subtree: true, childList: true, attributes: true });
   window.addEventListener('hashchange', () => { if (/#\\/envoi\\/[0-9a-f]{32}$/.test(location.hash)) window.__bench.queued ??= performance.now(); });
@@ -365,7 +365,7 @@ _TIMING_HOOKS = """() => {
 
 def send_real_app(launch, url: str, photos: list[Path], rounds: int, log) -> dict:
     """Pick the photos in the app's report form and tap send, as tests/browser/test_report_flow.py does."""
-    from tests.browser.helpers import fill_report, open_app, wait_for_key
+    from tests.browser.helpers import fill_report, open_app, review, wait_for_key
 
     results = []
     first_visit = None
@@ -390,7 +390,8 @@ def send_real_app(launch, url: str, photos: list[Path], rounds: int, log) -> dic
             page.evaluate(f"window.__bench.want = {len(photos)}")
             page.locator('[data-input="gallery"]').set_input_files([str(p) for p in photos])
             page.wait_for_function("() => window.__bench.sealed !== undefined", timeout=180_000)
-            page.get_by_role("button", name=re.compile("Chiffrer et envoyer")).click()
+            review(page)  # the form's "Relire avant l'envoi", then the review's "Envoyer" (the timed tap)
+            page.locator("[data-review-send]").click()
             page.wait_for_function("() => window.__bench.queued !== undefined", timeout=120_000)
             t = page.evaluate("window.__bench")
             if errors:

@@ -10,15 +10,18 @@ import { onPoliceKey, recheckPoliceKey, refreshPoliceKey } from "./app/police-ke
 import { currentPath, route, startRouter } from "./app/router.js";
 import { homeScreen } from "./app/screens/home.js";
 import { anonymityScreen, faqScreen } from "./app/screens/info.js";
+import { keptDraft } from "./app/draft-vault.js";
 import { outboxScreen } from "./app/screens/outbox.js";
 import { draftInProgress, reportScreen } from "./app/screens/report.js";
+import { reviewScreen } from "./app/screens/review.js";
 import { leaveSentScreen, sentScreen } from "./app/screens/sent.js";
 import { refreshUpdateBanner, registerServiceWorker, setBusyCheck } from "./app/update.js";
 import { warmUp } from "./app/worker-client.js";
-import { cleanUp } from "./outbox/store.js";
+import { cleanUp, draftLockName } from "./outbox/store.js";
 
 route("", homeScreen);
 route("signaler", reportScreen);
+route("relire", reviewScreen);
 route("envoi/:caseId", sentScreen);
 route("envois", outboxScreen);
 route("questions", faqScreen);
@@ -81,6 +84,9 @@ async function boot() {
   addMessages(REMOVED_LABELS, "media.");
   applyStatic();
   const held = new Set((await navigator.locks?.query())?.held?.map((l) => l.name) ?? []);
+  // the sealed photos of a draft kept on the phone wait for it to be opened again
+  const kept = await keptDraft().catch(() => null);
+  if (kept?.caseId) held.add(draftLockName(kept.caseId));
   await cleanUp({ heldLocks: held }).catch((error) => console.error("outbox cleanup", error));
   startRouter(render);
   setBusyCheck(() => draftInProgress()); // the form survives a visit to the FAQ: a reload would lose it

@@ -67,10 +67,29 @@ def attach(page: Page, files: list[Path]) -> None:
     expect(page.locator('.file [data-status="sealed"]')).to_have_count(len(files), timeout=120_000)
 
 
-def send(page: Page) -> str:
-    page.get_by_role("button", name=re.compile("Chiffrer et envoyer")).click()
-    page.wait_for_url(re.compile(r"#/envoi/[0-9a-f]{32}$"), timeout=60_000)
+def review(page: Page) -> None:
+    """From the form to the review screen ("Relire avant l'envoi")."""
+    page.get_by_role("button", name="Relire avant l'envoi").click()
+    expect(page.locator("main h1")).to_have_text("Relisez avant d'envoyer")
+
+
+def confirm_send(page: Page) -> str:
+    """On the review screen: "Envoyer" (and "Envoyer quand même" if the coach asks, once)."""
+    page.get_by_role("button", name="Envoyer", exact=True).click()
+    anyway = page.get_by_role("button", name="Envoyer quand même")
+    sent = re.compile(r"#/envoi/[0-9a-f]{32}$")
+    page.wait_for_function(r"""() => /#\/envoi\/[0-9a-f]{32}$/.test(location.hash)
+        || document.querySelector('[data-review-confirm]:not([hidden])') !== null""", timeout=60_000)
+    if anyway.count():
+        anyway.click()
+    page.wait_for_url(sent, timeout=60_000)
     return page.url.rsplit("/", 1)[1]
+
+
+def send(page: Page) -> str:
+    """The citizen's whole send: review, then send. Returns the case id."""
+    review(page)
+    return confirm_send(page)
 
 
 def wait_for_service_worker(page: Page) -> None:

@@ -12,9 +12,11 @@ from playwright.sync_api import expect
 from tests.browser.conftest import desk_decrypt, make_app_server
 from tests.browser.helpers import (
     camera_video,
+    confirm_send,
     fill_report,
     open_app,
     outbox_count,
+    review,
     scan_requests,
     send,
     wait_delivered,
@@ -82,16 +84,23 @@ def test_every_screen_passes_axe_at_320_px_and_fits(app_server, page):
     open_app(page, app_server.url, "signaler")
     page.locator('[name="details"]').fill("ça sent le trafic, des groupes suspects, l'un d'eux a une arme")
     page.locator('[name="contact.wanted"]').check()
-    # danger now: shown at once, outside the folded coach, pointing to 17
-    expect(page.locator('[data-coach-urgent] [data-flag="urgent"]')).to_contain_text("17")
+    # danger now: shown at once, at the top and beside the field, pointing to 17
+    expect(page.locator("[data-danger-banner]")).to_contain_text("17")
+    expect(page.locator('[data-danger-note="details"]')).to_be_visible()
     expect(page.locator("[data-coach] summary")).to_contain_text("2 conseil")
     page.locator("[data-coach] summary").click()
     expect(page.locator('[data-coach] [data-flag="vague"]')).to_have_count(2)
     assert axe_violations(page) == []
     assert_no_raw_text(page)
-    # the receipt screen
+    # the review screen (with the contact block asked for), then the receipt screen
     fill_report(page)
-    page.get_by_role("button", name="Chiffrer et envoyer").click()
+    page.locator('[name="contact.phone"]').fill("06 12 34 56 78")
+    review(page)
+    expect(page.locator("[data-review-contact]")).to_be_visible()
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320, "the review scrolls sideways at 320 px"
+    assert_no_raw_text(page)
+    confirm_send(page)
     expect(page.locator("[data-receipt]")).to_be_visible(timeout=60_000)
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
@@ -127,7 +136,7 @@ def test_a_bundle_signed_by_another_root_is_refused(tmp_path, desk_keys, pwa_bui
     try:
         open_app(page, srv.url, "signaler")
         expect(page.locator('[data-key-status="invalid"]')).to_be_visible(timeout=60_000)
-        expect(page.get_by_role("button", name="Chiffrer et envoyer")).to_be_disabled()
+        expect(page.get_by_role("button", name="Relire avant l'envoi")).to_be_disabled()
         expect(page.get_by_role("button", name="Choisir dans la galerie")).to_be_disabled()
         fill_report(page)
         assert scan_requests(srv.requests(), [b"PUT /api/v1/cases"]) == []
@@ -189,7 +198,7 @@ def test_a_file_that_cannot_be_cleaned_is_never_sent_silently(app_server, page, 
     wait_for_key(page)
     page.locator('[data-input="gallery"]').set_input_files(str(path))
     expect(page.locator(f'.file [data-status="{status}"]')).to_be_visible(timeout=60_000)
-    expect(page.get_by_role("button", name="Chiffrer et envoyer")).to_be_enabled()
+    expect(page.get_by_role("button", name="Relire avant l'envoi")).to_be_enabled()
     page.get_by_role("button", name="Ne pas l'envoyer").click()
     expect(page.locator(".file")).to_have_count(0)
     page.locator('[data-input="gallery"]').set_input_files(str(path))
@@ -293,7 +302,10 @@ def test_a_report_can_be_written_and_sent_with_the_keyboard_alone(app_server, pa
     assert page.locator('[name="risks.children"]').is_checked()
     tab_to(lambda s: s["name"] == "details")
     page.keyboard.type("CANARY-DETAILS échanges rapides")
-    tab_to(lambda s: s["name"].startswith("Chiffrer et envoyer"))
+    tab_to(lambda s: s["name"].startswith("Relire avant l'envoi"))
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Relisez avant d'envoyer")
+    tab_to(lambda s: s["name"] == "Envoyer")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"#/envoi/[0-9a-f]{32}$"), timeout=60_000)
     expect(page.locator("[data-receipt]")).to_be_visible()

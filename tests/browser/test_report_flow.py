@@ -27,6 +27,9 @@ from tests.browser.helpers import (
     wait_for_key,
 )
 from tests.browser.helpers import camera_jpeg, camera_video, png_with_text
+from tests.media.corpus import (
+    CORPUS, decoded, exiftool_leaks, identifying_needles, identifying_tags, leaks, with_metadata_copy_in_mdat,
+)
 from tests.support.pg import wait_for
 
 
@@ -81,6 +84,41 @@ def test_online_report_with_photos_is_decrypted_intact_by_the_desk(app_server, p
     found = scan_requests(app_server.requests(), [v.encode() for v in FORM_CANARIES.values()] + EXIF_MARKERS)
     assert found == []
     assert b"CANARY-LIEU" in json.dumps(report).encode()  # the scan looks for what really was typed
+
+
+def test_iphone_live_photo_heic_and_video_are_decrypted_clean_by_the_desk(app_server, page, tmp_path):
+    """A real iPhone Live Photo (HEIC still and its video, the video with the copy of its metadata
+    iPhones leave in the media data: tests/data/media/SOURCES.md), sent from Chromium, decrypted by
+    the desk: no identifying value of either file survives, nothing links the two, and libheif and
+    ffmpeg decode the same pixels, frames and sound."""
+    still = tmp_path / "IMG_7943.HEIC"
+    still.write_bytes((CORPUS / "livephoto-IMG_7943.heic").read_bytes())
+    video = with_metadata_copy_in_mdat(CORPUS / "livephoto-IMG_7943.mov", tmp_path / "IMG_7943.MOV")
+    open_app(page, app_server.url, "signaler")
+    wait_for_key(page)
+    fill_report(page)
+    attach(page, [still, video])
+    expect(page.get_by_text("position GPS retirée").first).to_be_visible()
+    expect(page.get_by_text("lieu de tournage retiré").first).to_be_visible()
+    case_id = send(page)
+    wait_delivered(page)
+    assert page.js_errors == []
+
+    verdicts = desk_decrypt(app_server)
+    assert verdicts[case_id]["verdict"] == "VERIFIED", verdicts
+    case_dir = app_server.desk_home / "cases" / case_id
+    # the phone names a file with the extension of the type found in its bytes: IMG_7943.heic
+    saved = {a["name"].casefold(): case_dir / a["saved_as"] for a in verdicts[case_id]["attachments"]}
+    uuid = next(iter(identifying_tags(still)["Apple:MediaGroupUUID"]))
+    for original in (still, video):
+        decrypted = saved[original.name.casefold()]
+        assert exiftool_leaks(decrypted) == {}, original.name
+        assert leaks(original, decrypted) == [], original.name
+        assert decoded(decrypted) == decoded(original), f"pixels or sound changed in {original.name}"
+        assert uuid.encode() not in decrypted.read_bytes()  # nothing links the still to its video
+    # and nothing identifying reached the server in the clear (long needles: ciphertext is random)
+    needles = [n for f in (still, video) for n in identifying_needles(f) if len(n) >= 8]
+    assert needles and scan_requests(app_server.requests(), needles) == []
 
 
 def test_offline_report_is_delivered_when_the_server_returns(app_server, page):

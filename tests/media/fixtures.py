@@ -176,9 +176,11 @@ class MediaFactory:
         return self._once("camera.jpg", build)
 
     def icc_jpeg(self) -> Path:
-        """A photo with a colour profile and an upright Orientation: no Exif may come back."""
+        """A photo with an upright Orientation and the real display profile of a Mac (the corpus
+        screenshot's: the panel's names, EDID serial number, calibration): no Exif may come back."""
         profile = self.dir / "profile.icc"
-        profile.write_bytes(icc_profile())
+        screenshot = REPO / "tests" / "data" / "media" / "macos-screenshot.png"
+        profile.write_bytes(run("exiftool", "-b", "-ICC_Profile", screenshot, text=False))
 
         def build(path):
             ffmpeg("-f", "lavfi", "-i", "testsrc=size=320x240", "-frames:v", "1", path)

@@ -13,6 +13,7 @@ import sys
 
 import pytest
 
+from tests.media.corpus import decoded, leaks, rendering
 from tests.media.fixtures import (
     CANARIES, CLI, FORBIDDEN_TAG, LAT, ZERO_DATE, MediaFactory, exiftool_tags, ffmpeg, ffprobe, frame_hashes,
     mat2_show, metadata_keys, packet_ranges, png_chunks, run, same_bytes, strip_file, tool, top_level_boxes, webp_chunks,
@@ -62,7 +63,7 @@ def test_camera_jpeg_keeps_only_the_orientation_and_the_pixels(media, tmp_path):
             "XMP-exif:GPSLatitude", "IPTC:City", "File:Comment"} <= set(exiftool_tags(source))
     out = cleaned(source, tmp_path, mediaType="image/jpeg",
                   removed=["gps", "make_model", "datetime", "owner", "serial", "software", "comment", "thumbnail",
-                           "xmp", "iptc"],
+                           "xmp", "iptc", "other_metadata"],
                   kept=["orientation"])
     tags = exiftool_tags(out)
     assert_no_forbidden_tags(tags)
@@ -76,17 +77,26 @@ def test_camera_jpeg_keeps_only_the_orientation_and_the_pixels(media, tmp_path):
     assert LAT.encode() not in out.read_bytes()
 
 
-def test_colour_profile_is_kept_byte_for_byte_and_no_exif_comes_back(media, tmp_path):
+def test_screen_colour_profile_keeps_its_colours_without_naming_the_screen(media, tmp_path):
+    """A JPEG carrying a real macOS display profile (from the corpus screenshot): the colours convert
+    the same through Little CMS, the screen's names, serial number and calibration are gone."""
     source = media.icc_jpeg()
-    out = cleaned(source, tmp_path, mediaType="image/jpeg", removed=["make_model", "comment"], kept=["icc_profile"])
+    before = exiftool_tags(source)
+    assert {"ICC_Profile:MakeAndModel", "ICC_Profile:VideoCardGamma", "ICC_Profile:ProfileDescriptionML-fr-FR"} <= set(before)
+    out = cleaned(source, tmp_path, mediaType="image/jpeg", removed=["make_model", "serial", "icc_device", "comment"],
+                  kept=["icc_profile"])
     tags = exiftool_tags(out)
     assert_no_forbidden_tags(tags)
     icc = {k for k in tags if k.startswith("ICC")}
     assert metadata_keys(tags) == JFIF_TAGS | icc and icc
-    assert run("exiftool", "-b", "-ICC_Profile", out, text=False) == run("exiftool", "-b", "-ICC_Profile", source,
-                                                                          text=False)
-    # mat2 lists the colour profile's header fields, and nothing else.
-    assert mat2_names(mat2_show(out)) == {k.split(":", 1)[1] for k in icc}
+    assert {k.split(":", 1)[1] for k in icc if k.startswith("ICC_Profile:")} == {
+        "ProfileDescription", "ProfileCopyright", "MediaWhitePoint", "RedMatrixColumn", "GreenMatrixColumn",
+        "BlueMatrixColumn", "RedTRC", "GreenTRC", "BlueTRC", "ChromaticAdaptation"}
+    assert tags["ICC-header:DeviceManufacturer"] == tags["ICC-header:DeviceModel"] == ""
+    assert rendering(out) == rendering(source)
+    assert leaks(source, out) == []
+    # mat2 lists the colour profile's fields, and nothing else.
+    assert mat2_names(mat2_show(out)) <= {k.split(":", 1)[1] for k in icc}
     assert frame_hashes(out) == frame_hashes(source)
     assert_canaries_gone(source, out, ["make"])
 
@@ -95,8 +105,8 @@ def test_motion_photo_video_after_the_image_is_cut(media, tmp_path):
     source = media.motion_photo()
     data = source.read_bytes()
     assert b"ftyp" in data and CANARIES["motion"].encode() in data
-    out = cleaned(source, tmp_path, mediaType="image/jpeg", removed=["make_model", "comment", "motion_photo", "xmp"],
-                  kept=[])
+    out = cleaned(source, tmp_path, mediaType="image/jpeg",
+                  removed=["make_model", "software", "comment", "motion_photo", "xmp", "other_metadata"], kept=[])
     clean = out.read_bytes()
     assert clean.endswith(b"\xff\xd9") and b"ftyp" not in clean
     tags = exiftool_tags(out)
@@ -113,7 +123,7 @@ def test_png_text_time_xmp_and_exif_chunks_are_dropped(media, tmp_path):
     assert {"tEXt", "tIME", "iTXt", "eXIf", "iCCP"} <= {kind for kind, _, _ in before}
     out = cleaned(source, tmp_path, mediaType="image/png",
                   removed=["gps", "make_model", "datetime", "owner", "serial", "software", "comment", "xmp",
-                           "text_chunks"],
+                           "text_chunks", "other_metadata"],
                   kept=["icc_profile"])
     after = png_chunks(out.read_bytes())
     assert {kind for kind, _, _ in after} == {"IHDR", "pHYs", "iCCP", "IDAT", "IEND"}
@@ -140,7 +150,8 @@ def test_webp_exif_and_xmp_are_dropped_and_the_riff_stays_valid(media, tmp_path,
     data = source.read_bytes()
     assert {"EXIF", "XMP "} <= {kind for kind, _ in webp_chunks(data)}
     out = cleaned(source, tmp_path, mediaType="image/webp",
-                  removed=["gps", "make_model", "datetime", "owner", "serial", "software", "xmp"], kept=[])
+                  removed=["gps", "make_model", "datetime", "owner", "serial", "software", "xmp", "other_metadata"],
+                  kept=[])
     clean = out.read_bytes()
     assert int.from_bytes(clean[4:8], "little") == len(clean) - 8
     image = lambda d: [c for c in webp_chunks(d) if c[0] not in ("VP8X", "EXIF", "XMP ")]  # noqa: E731
@@ -157,12 +168,10 @@ def test_webp_exif_and_xmp_are_dropped_and_the_riff_stays_valid(media, tmp_path,
 
 
 # --- videos --------------------------------------------------------------------------------------
-STRUCTURAL_STREAM_TAGS = {"language", "handler_name", "vendor_id", "encoder"}
-
-
-def assert_video_cleaned(source, out, streams, zeroed=()):
+def assert_video_cleaned(source, out, streams, zeroed=(), dropped=()):
     """Same size and boxes; mdat unchanged but for the ``zeroed`` (offset, size) ranges; no metadata
-    left for ffprobe or exiftool; identical decoded ``streams``."""
+    left for ffprobe or exiftool (a stream keeps its language, its handler name and vendor are
+    blank); the ``dropped`` stream types gone; identical decoded ``streams``."""
     assert out.stat().st_size == source.stat().st_size
     assert [(o, s) for _, o, s in top_level_boxes(out)] == [(o, s) for _, o, s in top_level_boxes(source)]
     expected, clean = bytearray(source.read_bytes()), out.read_bytes()
@@ -174,11 +183,13 @@ def assert_video_cleaned(source, out, streams, zeroed=()):
     probe = ffprobe(out)
     # ffmpeg reports creation_time only when it is not zero: zeroed, it is absent.
     assert set(probe["format"].get("tags", {})) == {"major_brand", "minor_version", "compatible_brands"}
-    original = ffprobe(source)["streams"]
-    assert len(probe["streams"]) == len(original)
+    original = [s for s in ffprobe(source)["streams"] if s["codec_type"] not in dropped]
+    assert [s["codec_type"] for s in probe["streams"]] == [s["codec_type"] for s in original]
     for before, after in zip(original, probe["streams"]):
-        assert set(after.get("tags", {})) <= STRUCTURAL_STREAM_TAGS
-        assert after.get("tags", {}) == {k: v for k, v in before.get("tags", {}).items() if k != "creation_time"}
+        tags = after.get("tags", {})
+        assert set(tags) <= {"language", "vendor_id"}, tags
+        assert tags.get("vendor_id", "[0][0][0][0]") == "[0][0][0][0]"
+        assert tags.get("language") == before.get("tags", {}).get("language")
     tags = exiftool_tags(out)
     assert_no_forbidden_tags(tags)
     assert {k.split(":")[0] for k in metadata_keys(tags)} <= {"QuickTime", "Track1", "Track2", "Track3", "Composite"}
@@ -208,41 +219,47 @@ def test_iphone_style_mov_apple_keys_are_neutralised(media, tmp_path):
     assert_canaries_gone(source, out, ["make", "model", "software"])
 
 
-def test_text_track_samples_are_zeroed_and_sound_and_picture_kept(media, tmp_path):
+def test_text_track_is_dropped_its_samples_zeroed_and_sound_and_picture_kept(media, tmp_path):
     source = media.subtitled_mp4()
     assert CANARIES["subtitle"] in exiftool_tags(source)["Track3:Text"]
     out = cleaned(source, tmp_path, mediaType="video/mp4", removed=["software", "metadata_track"], kept=[])
     texts = packet_ranges(source, "s:0")
     assert texts
-    assert_video_cleaned(source, out, ["v:0", "a:0"], zeroed=texts)
-    assert exiftool_tags(out)["Track3:Text"] == ""
+    assert_video_cleaned(source, out, ["v:0", "a:0"], zeroed=texts, dropped=("subtitle",))
+    assert "Track3:Text" not in exiftool_tags(out)  # the text track is gone, its samples zeroed
     assert_canaries_gone(source, out, ["subtitle"])
 
 
 # --- what is not cleaned -------------------------------------------------------------------------
 def uncleanable(media, kind, path):
-    if kind == "avif":
-        path.write_bytes(media.avif().read_bytes())
-    elif kind == "gif":
+    if kind == "gif":
         path.write_bytes(media.gif().read_bytes())
-    elif kind == "truncated-jpeg":
-        data = media.camera_jpeg().read_bytes()
-        path.write_bytes(data[: len(data) // 2])
+    elif kind == "jpeg-cut-in-its-exif":
+        path.write_bytes(media.camera_jpeg().read_bytes()[:600])
+    elif kind == "empty":
+        path.write_bytes(b"")
     else:
         path.write_bytes(bytes((i * 37 + 11) % 256 for i in range(4096)))
 
 
 @pytest.mark.parametrize("kind, answer", [
-    ("avif", {"status": "refused", "mediaType": "image/avif", "reason": "heic"}),
     ("gif", {"status": "unsupported", "mediaType": "image/gif", "reason": "unsupported_format"}),
-    ("truncated-jpeg", {"status": "unsupported", "mediaType": "image/jpeg", "reason": "damaged"}),
     ("random-bytes", {"status": "unsupported", "mediaType": "application/octet-stream", "reason": "unknown_format"}),
+    ("jpeg-cut-in-its-exif", {"status": "refused", "mediaType": "image/jpeg", "reason": "no_picture"}),
+    ("empty", {"status": "refused", "mediaType": "application/octet-stream", "reason": "empty"}),
 ])
 def test_files_that_cannot_be_cleaned_are_never_called_cleaned(media, tmp_path, kind, answer):
     source, out = tmp_path / "input", tmp_path / "output"
     uncleanable(media, kind, source)
     assert strip_file(source, out) == {**answer, "removed": [], "kept": [], "exit": 3}
     assert not out.exists()
+
+
+def test_ffmpeg_avif_is_cleaned_not_refused(media, tmp_path):
+    """AVIF is no HEIC: cleaned (pixels by libavif through Pillow), never the iPhone message."""
+    source = media.avif()
+    out = cleaned(source, tmp_path, mediaType="image/avif", removed=[], kept=[])
+    assert decoded(out) == decoded(source)
 
 
 # --- a large video -------------------------------------------------------------------------------
@@ -265,7 +282,8 @@ def test_a_240_mb_video_is_streamed_not_loaded(tmp_path):
                           capture_output=True, text=True, check=True)
     code, peak_kib, answer = done.stdout.split(" ", 2)
     assert code == "0", answer
-    assert json.loads(answer)["removed"] == ["location", "make_model", "software"]
+    # ffmpeg copies the brands into its metadata keys: "other metadata"
+    assert json.loads(answer)["removed"] == ["location", "make_model", "software", "other_metadata"]
     assert int(peak_kib) * 1024 < 160 * 2**20, f"node peaked at {int(peak_kib) // 1024} MiB for a {size >> 20} MiB file"
     # Every byte outside moov is unchanged: the media data was streamed through as it was.
     assert out.stat().st_size == size

@@ -1,9 +1,10 @@
-// The report being written. Its text lives only in this page's memory; picked files are
-// stripped and encrypted at once (in the worker) into the outbox as draft items, so the File
-// is not needed later and no plaintext is ever stored. A Web Lock marks the draft as in use,
-// so a cleanup in another tab never deletes it.
+// The report being written. Its text lives in this page's memory (and, only if the citizen
+// asks, sealed with their passphrase: draft-vault.js); picked files are stripped and encrypted
+// at once (in the worker) into the outbox as draft items, so the File is not needed later and
+// no plaintext file is ever stored. A Web Lock marks the draft as in use, so a cleanup in
+// another tab never deletes it.
 import { openOutbox } from "../outbox/db.js";
-import { deleteItemData, draftLockName, forgetCase, putCase, queueCase, STATES } from "../outbox/store.js";
+import { deleteItemData, draftLockName, forgetCase, getCase, itemsOf, putCase, queueCase, STATES } from "../outbox/store.js";
 import { policeKey } from "./police-key.js";
 import { callOnce, callWorker } from "./worker-client.js";
 
@@ -22,16 +23,45 @@ export class Draft {
     this.receipt.catch(() => {}); // failures surface at send time
   }
 
+  async lock() {
+    if (!navigator.locks) return;
+    await new Promise((granted) => {
+      navigator.locks.request(draftLockName(this.caseId), () => {
+        granted();
+        return new Promise((release) => (this.release = release));
+      });
+    });
+  }
+
+  /**
+   * The draft of a kept state (draft-vault.js), with its sealed files if they are still in the
+   * outbox; a new draft if its case is gone.
+   */
+  static async resume({ caseId, attachments = [], nextPart = 1 } = {}) {
+    const record = caseId ? await getCase(caseId) : null;
+    if (!record || record.state !== STATES.DRAFT) return Draft.start();
+    const draft = new Draft();
+    draft.caseId = caseId;
+    await draft.lock();
+    const present = new Set((await itemsOf(caseId)).map((i) => i.itemId));
+    draft.attachments = attachments.filter((a) => present.has(a.itemId)).map((a) => ({ ...a, status: "sealed", file: null }));
+    draft.nextPart = Math.max(nextPart, 1 + Math.max(0, ...draft.attachments.map((a) => a.part)));
+    return draft;
+  }
+
+  /** What a kept draft needs to find its sealed files again (no File, no plaintext of them). */
+  keptState() {
+    return {
+      caseId: this.caseId,
+      nextPart: this.nextPart,
+      attachments: this.attachments.filter((a) => a.status === "sealed").map(({ localId, itemId, part, name, size,
+        removed, kept, entry, raw }) => ({ localId, itemId, part, name, size, removed, kept, entry, raw })),
+    };
+  }
+
   static async start() {
     const draft = new Draft();
-    if (navigator.locks) {
-      await new Promise((granted) => {
-        navigator.locks.request(draftLockName(draft.caseId), () => {
-          granted();
-          return new Promise((release) => (draft.release = release));
-        });
-      });
-    }
+    await draft.lock();
     await putCase({ caseId: draft.caseId, state: STATES.DRAFT, createdAt: new Date().toISOString() });
     if (!persistAsked && navigator.storage?.persist) {
       persistAsked = true;

@@ -1,5 +1,7 @@
 // From the form's fields to the report object of docs/report.md: empty values are left out,
-// the contact block only exists if the citizen asked to be contactable.
+// the contact block only exists if the citizen asked to be contactable. And back (writeForm),
+// when a draft kept on the phone is opened again.
+import { coachVerdict } from "../coach/verdict.js";
 
 const clean = (value) => (typeof value === "string" ? value.trim() : value);
 
@@ -40,19 +42,28 @@ export function readForm(form, { position = null } = {}) {
   return draft;
 }
 
+/** Put a draft's values back into the form's fields (those that exist). */
+export function writeForm(form, draft) {
+  for (const el of form.elements) {
+    if (!el.name) continue;
+    let value = draft;
+    for (const key of el.name.split(".")) value = value?.[/^\d+$/.test(key) ? Number(key) : key];
+    if (el.type === "checkbox") el.checked = value === true;
+    else if (typeof value === "string") el.value = value;
+  }
+}
+
 export function buildReport(draft, { entries, mailbox, coach, language, now = new Date() }) {
   const { contact, ...rest } = draft;
-  const body = compact({
-    ...rest,
-    contact: contact?.wanted ? contact : null,
-    coach: coach ? { level: coach.level, missing: coach.missing } : null,
-  });
+  const body = compact({ ...rest, contact: contact?.wanted ? contact : null });
+  const verdict = coachVerdict(coach); // kept whole: an empty list or a false says something here
   return {
     type: "tipline.report",
     version: 1,
     language,
     written_at: localIso(now),
     ...body,
+    ...(verdict ? { coach: verdict } : {}),
     mailbox,
     attachments: entries,
   };

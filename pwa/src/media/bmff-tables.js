@@ -30,21 +30,64 @@ function chunkOffsets({ stco, co64 }) {
   const count = dv.getUint32(4);
   const width = stco ? 4 : 8;
   check(8 + count * width <= table.length, "short chunk offset box");
-  return Array.from({ length: count }, (_, i) => (stco ? dv.getUint32(8 + i * 4) : Number(dv.getBigUint64(8 + i * 8))));
+  const offsets = new Float64Array(count);
+  for (let i = 0; i < count; i++) offsets[i] = stco ? dv.getUint32(8 + i * 4) : Number(dv.getBigUint64(8 + i * 8));
+  return offsets;
 }
 
 /**
- * @param {{ [table: string]: Uint8Array }} tables payloads of the track's sample tables, by box type
- * @returns {Array<[number, number]>} [file offset, length] of each chunk of samples
+ * [start, end) byte ranges in one growing Float64Array: a long video has tens of thousands of
+ * chunks, and an array per range would keep the garbage collector busy for seconds on a phone.
  */
-export function chunkRanges(tables) {
+export class Ranges {
+  constructor() {
+    this.data = new Float64Array(256);
+    this.length = 0;
+  }
+
+  add(start, end) {
+    if (end <= start) return;
+    if (2 * this.length + 2 > this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[2 * this.length] = start;
+    this.data[2 * this.length + 1] = end;
+    this.length += 1;
+  }
+
+  /** The union, sorted, as [start, end] pairs (merged ranges are few: one per gap at most). */
+  union() {
+    const { data } = this;
+    const order = new Uint32Array(this.length);
+    for (let i = 0; i < this.length; i++) order[i] = i;
+    let sorted = true;
+    for (let i = 1; i < this.length && sorted; i++) sorted = data[2 * i] >= data[2 * i - 2];
+    if (!sorted) order.sort((a, b) => data[2 * a] - data[2 * b]);
+    const merged = [];
+    for (const i of order) {
+      const [start, end] = [data[2 * i], data[2 * i + 1]];
+      const last = merged.at(-1);
+      if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+      else merged.push([start, end]);
+    }
+    return merged;
+  }
+}
+
+/**
+ * Add to `ranges` the [start, end) of each chunk of a track's samples.
+ * @param {{ [table: string]: Uint8Array }} tables payloads of the track's sample tables, by box type
+ * @param {Ranges} ranges where to add them
+ */
+export function chunkRanges(tables, ranges) {
   check(tables.stsc && (tables.stsz || tables.stz2) && (tables.stco || tables.co64), "a track without sample tables");
   const sizes = sampleSizes(tables);
   const offsets = chunkOffsets(tables);
   const stsc = view(tables.stsc);
   const runs = stsc.getUint32(4);
   check(8 + runs * 12 <= tables.stsc.length, "short stsc box");
-  const ranges = [];
   let sample = 0;
   for (let r = 0; r < runs; r++) {
     // Each run gives the first chunk (1-based) it applies to; it lasts until the next run's.
@@ -57,8 +100,7 @@ export function chunkRanges(tables) {
       let length = perChunk * sizes.uniform;
       for (let k = 0; !sizes.uniform && k < perChunk; k++) length += sizes.at(sample + k);
       sample += perChunk;
-      ranges.push([offsets[chunk], length]);
+      ranges.add(offsets[chunk], offsets[chunk] + length);
     }
   }
-  return ranges;
 }

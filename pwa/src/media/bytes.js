@@ -11,6 +11,15 @@ export class Unsupported extends Error {
   }
 }
 
+/** A file with nothing worth sending (no picture data at all): not offered "as it is" either. */
+export class Refused extends Error {
+  constructor(reason, message) {
+    super(message);
+    this.name = "Refused";
+    this.reason = reason;
+  }
+}
+
 /** Throw Unsupported("damaged") unless `condition` holds. */
 export function check(condition, message) {
   if (!condition) throw new Unsupported("damaged", message);

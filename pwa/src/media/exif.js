@@ -1,17 +1,28 @@
 // A minimal TIFF/Exif reader: it never keeps any Exif, it only tells the citizen what was in
 // it (GPS, phone model, dates...) and reads the Orientation to write it back. It reads IFD0,
 // the Exif and GPS sub-IFDs and IFD1 (the thumbnail), with every offset bounds-checked: a
-// broken Exif block is dropped all the same, reported as "other_metadata".
-import { view } from "./bytes.js";
+// broken Exif block is dropped all the same, reported as "other_metadata". A label must be
+// true: "gps" only for a latitude or longitude that is not zero, "serial" for Apple's
+// content identifier (the key that links a Live Photo to its video).
+import { latin1, view } from "./bytes.js";
 
 const ORIENTATION = 0x0112;
 const EXIF_IFD = 0x8769;
 const GPS_IFD = 0x8825;
-const GPS_VERSION = 0x0000;
+const MAKER_NOTE = 0x927c;
+// GPS IFD: latitude, longitude and their destination twins are a position; time and date stamps
+// are a date; version and reference letters alone say nothing; the rest (altitude, speed,
+// direction, accuracy, processing method...) is "other".
+const GPS_POSITION = new Set([0x0002, 0x0004, 0x0014, 0x0016]);
+const GPS_TIME = new Set([0x0007, 0x001d]);
+const GPS_SILENT = new Set([0x0000, 0x0001, 0x0003, 0x0013, 0x0015]);
+// Apple maker note tag 0x11: the Live Photo's content identifier (exiftool's MediaGroupUUID).
+const APPLE_CONTENT_ID = 0x0011;
 
 // What each tag reveals, as the keys of labels.js.
 const TAG_KEYS = new Map([
   [0x010f, "make_model"], [0x0110, "make_model"], [0xa433, "make_model"], [0xa434, "make_model"],
+  [0x013c, "make_model"],
   [0x0131, "software"], [0x000b, "software"],
   [0x0132, "datetime"], [0x9003, "datetime"], [0x9004, "datetime"], [0x9010, "datetime"], [0x9011, "datetime"],
   [0x9012, "datetime"], [0x9290, "datetime"], [0x9291, "datetime"], [0x9292, "datetime"],
@@ -58,11 +69,34 @@ export function readExif(tiff) {
   };
   const long = (entry) => dv.getUint32(entry.at + 8, le);
 
+  /** Does a RATIONAL entry (degrees, minutes, seconds) hold a value other than zero? */
+  const nonZeroRationals = (entry) => {
+    const count = dv.getUint32(entry.at + 4, le);
+    const at = long(entry);
+    if (entry.type !== 5 || count < 1 || count > 3 || at + count * 8 > tiff.length) return true; // unreadable: say so
+    for (let i = 0; i < count * 2; i += 2) if (dv.getUint32(at + i * 4, le) !== 0) return true;
+    return false;
+  };
+
+  /** Apple's maker note: "Apple iOS\0", version, "MM", then an IFD whose offsets start at the note. */
+  const appleContentId = (entry) => {
+    const count = dv.getUint32(entry.at + 4, le);
+    const at = long(entry);
+    if (count < 16 || at + count > tiff.length || latin1(tiff, at, at + 9) !== "Apple iOS") return false;
+    const note = tiff.subarray(at, at + count);
+    const ndv = view(note);
+    const n = ndv.getUint16(14);
+    if (16 + n * 12 > note.length) return false;
+    for (let i = 0; i < n; i++) if (ndv.getUint16(16 + i * 12) === APPLE_CONTENT_ID) return true;
+    return false;
+  };
+
   const classify = (entries) => {
     for (const entry of entries) {
       const key = TAG_KEYS.get(entry.tag);
       if (key) keys.add(key);
       else if (!LAYOUT_TAGS.has(entry.tag)) keys.add("other_metadata");
+      if (entry.tag === MAKER_NOTE && entry.type === 7 && appleContentId(entry)) keys.add("serial");
     }
   };
 
@@ -83,7 +117,12 @@ export function readExif(tiff) {
     } else if (entry.tag === GPS_IFD) {
       const gps = ifd(long(entry));
       // Phones with location off may still write a GPS IFD holding only the version number.
-      if (!gps || gps.entries.some((e) => e.tag !== GPS_VERSION)) keys.add("gps");
+      if (!gps) keys.add("other_metadata");
+      for (const e of gps?.entries ?? []) {
+        if (GPS_POSITION.has(e.tag)) keys.add(nonZeroRationals(e) ? "gps" : "other_metadata");
+        else if (GPS_TIME.has(e.tag)) keys.add("datetime");
+        else if (!GPS_SILENT.has(e.tag)) keys.add("other_metadata");
+      }
     }
   }
   if (ifd0.next !== 0) {

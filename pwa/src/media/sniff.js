@@ -5,7 +5,7 @@ import { latin1, startsWith } from "./bytes.js";
 /** How many leading bytes sniff() needs. */
 export const SNIFF_BYTES = 64;
 
-// HEIF family (HEIC, AVIF and their sequences): Chromium decodes none of HEIC, so they are refused.
+// HEIF family (HEIC, AVIF and their sequences): cleaned as items (heif.js); sequences are not.
 const HEIF_BRANDS = {
   heic: "image/heic", heix: "image/heic", heim: "image/heic", heis: "image/heic",
   hevc: "image/heic-sequence", hevx: "image/heic-sequence", hevm: "image/heic-sequence", hevs: "image/heic-sequence",

@@ -17,6 +17,7 @@ import { readSequential } from "../media/source.js";
 import { stripMetadata } from "../media/strip.js";
 import { STATES } from "../outbox/store.js";
 import { OutboxWriter } from "../outbox/writer.js";
+import { deriveDraftKey } from "./draft-key.js";
 
 const ready = sodium();
 let rootKey = null;
@@ -85,6 +86,11 @@ const ops = {
       receipt: formatReceipt(receipt),
       mailbox: { id: keys.mailboxId, x25519: toB64(keys.x25519.publicKey), ed25519: toB64(keys.ed25519.publicKey) },
     };
+  },
+
+  // a kept draft's key, from the citizen's passphrase (app/draft-vault.js)
+  async "draft-key"(payload) {
+    return deriveDraftKey(payload);
   },
 
   async "seal-file"({ caseId, itemId, part, file, force, recipients }, progress) {

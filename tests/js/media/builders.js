@@ -80,7 +80,8 @@ export function tiff({ le = false, ifd0 = [], exif, gps, ifd1 }) {
     out.push(u16(sorted.length, le));
     for (const e of sorted) {
       const value = pointer[e.tag] !== undefined && index === 0 ? u32(pointer[e.tag], le) : bytesOf(e);
-      const count = typeof e.values === "string" ? value.length : e.values.length;
+      // RATIONAL values are given as numerator, denominator pairs: one count per pair.
+      const count = typeof e.values === "string" ? value.length : e.values.length / (e.type === 5 ? 2 : 1);
       out.push(u16(e.tag, le), u16(e.type, le), u32(count, le));
       if (value.length <= 4) {
         out.push(concat(value, new Uint8Array(4 - value.length)));
@@ -208,3 +209,125 @@ export class SparseBlob {
     };
   }
 }
+
+// --- ICC profiles --------------------------------------------------------------------------------
+const XYZ = (x, y, z) => concat("XYZ ", new Uint8Array(4), u32(x), u32(y), u32(z));
+const curv = (gamma) => concat("curv", new Uint8Array(4), u32(1), u16(gamma));
+const mluc = (text) => concat("mluc", new Uint8Array(4), u32(1), u32(12), "enUS", u32(text.length * 2), u32(28),
+  Uint8Array.from([...text].flatMap((c) => [0, c.charCodeAt(0)])));
+const textDesc = (text) => concat("desc", new Uint8Array(4), u32(text.length + 1), text, Uint8Array.of(0),
+  new Uint8Array(8 + 3 + 67));
+const text = (value) => concat("text", new Uint8Array(4), value, Uint8Array.of(0));
+
+/**
+ * A display profile as an OS writes for a monitor: matrix/TRC colours (the TRC shared by the
+ * three channels), a device description, Apple's mmod (vendor, model, serial), vcgt calibration.
+ * `version` 2 uses the v2 text types, 4 uses mluc.
+ */
+export function iccProfile({ version = 2, serial = 0xfd626d62, name = "CANARY-MONITOR" } = {}) {
+  const tags = [
+    ["desc", version >= 4 ? mluc(name) : textDesc(name)],
+    ["cprt", version >= 4 ? mluc("Copyright CANARY-OWNER") : text("Copyright CANARY-OWNER")],
+    ["wtpt", XYZ(0xf6d6, 0x10000, 0xd32d)],
+    ["rXYZ", XYZ(0x6fa2, 0x38f5, 0x0390)],
+    ["gXYZ", XYZ(0x6299, 0xb785, 0x18da)],
+    ["bXYZ", XYZ(0x24a0, 0x0f84, 0xb6cf)],
+    ["rTRC", curv(0x0233)],
+    ["dmdd", version >= 4 ? mluc(`${name} model`) : textDesc(`${name} model`)],
+    ["mmod", concat("mmod", new Uint8Array(4), u32(0x610), u32(0xa03c), u32(serial), u32(0), new Uint8Array(16))],
+    ["vcgt", concat("vcgt", new Uint8Array(4), u32(1), u16(3), u16(2), u16(2), u16(0), u16(0xffff),
+      u16(0), u16(0xffff), u16(0), u16(0xffff))],
+  ];
+  const entries = [...tags.map(([sig]) => sig), "gTRC", "bTRC"];
+  const tableEnd = 128 + 4 + 12 * entries.length;
+  const blocks = [];
+  const where = {};
+  let at = tableEnd;
+  for (const [sig, data] of tags) {
+    where[sig] = [at, data.length];
+    const padded = concat(data, new Uint8Array((4 - (data.length % 4)) % 4));
+    blocks.push(padded);
+    at += padded.length;
+  }
+  where.gTRC = where.rTRC;
+  where.bTRC = where.rTRC;
+  const header = concat(u32(at), "appl", Uint8Array.of(version, 0x10, 0, 0), "mntr", "RGB ", "XYZ ",
+    u16(2021), u16(1), u16(31), u16(23), u16(49), u16(33), "acsp", "APPL", u32(0), "APPL", u32(0xa03c), new Uint8Array(8),
+    u32(0), u32(0xf6d6), u32(0x10000), u32(0xd32d), "appl", new Uint8Array(16).fill(0xab), new Uint8Array(28));
+  return concat(header, u32(entries.length), entries.map((sig) => concat(sig, u32(where[sig][0]), u32(where[sig][1]))),
+    blocks);
+}
+
+/** { signature: data } of an ICC profile's tags, and its header. */
+export function iccTags(profile) {
+  const dv = new DataView(profile.buffer, profile.byteOffset, profile.byteLength);
+  const tags = {};
+  const offsets = {};
+  for (let i = 0; i < dv.getUint32(128); i++) {
+    const at = 132 + 12 * i;
+    const sig = String.fromCharCode(...profile.subarray(at, at + 4));
+    const offset = dv.getUint32(at + 4);
+    tags[sig] = profile.subarray(offset, offset + dv.getUint32(at + 8));
+    offsets[sig] = offset;
+  }
+  return { tags, offsets, size: dv.getUint32(0), header: profile.subarray(0, 128) };
+}
+
+// --- HEIF / AVIF ---------------------------------------------------------------------------------
+/**
+ * A HEIF file: ftyp, meta (hdlr, pitm, iinf, iref, iprp, iloc, idat), mdat. `items` is a list of
+ * { id, type, hidden, name, contentType, data, inIdat, props: [[index, essential]] }; `refs` a
+ * list of [type, from, [to...]]; `properties` the ipco boxes. Item data goes to mdat (or idat),
+ * in the order given; `share` maps an item id to another whose data it shares.
+ */
+export function heifFile({ brand = "heic", primary = 1, items, refs = [], properties, groups = [], extraTop = [],
+  share = {}, mdatFirst = false }) {
+  const infeBox = (item) => {
+    const flags = item.hidden ? 1 : 0;
+    return box("infe", Uint8Array.of(2, 0, 0, flags), u16(item.id), u16(0), item.type, item.name ?? "",
+      Uint8Array.of(0), item.contentType === undefined ? [] : concat(item.contentType, Uint8Array.of(0)));
+  };
+  const iinf = fullBox("iinf", 0, u16(items.length), items.map(infeBox));
+  const iref = refs.length ? fullBox("iref", 0, refs.map(([type, from, to]) =>
+    box(type, u16(from), u16(to.length), to.map((id) => u16(id))))) : new Uint8Array(0);
+  const ipma = fullBox("ipma", 0, u32(items.filter((i) => i.props?.length).length),
+    items.filter((i) => i.props?.length).map((i) => concat(u16(i.id), Uint8Array.of(i.props.length),
+      Uint8Array.from(i.props.map(([index, essential]) => index | (essential ? 0x80 : 0))))));
+  const iprp = box("iprp", box("ipco", properties), ipma);
+  const idatData = concat(items.filter((i) => i.inIdat).map((i) => i.data));
+  const idat = idatData.length ? box("idat", idatData) : new Uint8Array(0);
+  const grpl = groups.length ? box("grpl", groups) : new Uint8Array(0);
+  const located = items.filter((i) => i.data !== undefined);
+  const iloc = (offsets) => fullBox("iloc", 1, Uint8Array.of(0x44, 0x00), u16(located.length),
+    located.map((i) => concat(u16(i.id), u16(i.inIdat ? 1 : 0), u16(0), u16(1), u32(offsets[i.id]), u32(i.data.length))));
+  const ftyp = box("ftyp", brand, u32(0), "mif1", brand);
+  const mdatData = concat(located.filter((i) => !i.inIdat && share[i.id] === undefined).map((i) => i.data));
+  const meta = (offsets) => fullBox("meta", 0, fullBox("hdlr", 0, u32(0), "pict", new Uint8Array(12), "CANARY-HANDLER\0"),
+    fullBox("pitm", 0, u16(primary)), iinf, iref, iprp, iloc(offsets), idat, grpl);
+  const place = (mdatPayload) => {
+    const offsets = {};
+    let at = mdatPayload;
+    let idatAt = 0;
+    for (const i of located) {
+      if (i.inIdat) {
+        offsets[i.id] = idatAt;
+        idatAt += i.data.length;
+      } else if (share[i.id] === undefined) {
+        offsets[i.id] = at;
+        at += i.data.length;
+      }
+    }
+    for (const [id, other] of Object.entries(share)) offsets[id] = offsets[other];
+    return offsets;
+  };
+  if (mdatFirst) {
+    const mdatPayload = ftyp.length + 8;
+    return concat(ftyp, box("mdat", mdatData), meta(place(mdatPayload)), extraTop);
+  }
+  const metaLength = meta(place(0)).length;
+  const mdatPayload = ftyp.length + metaLength + 8;
+  return concat(ftyp, meta(place(mdatPayload)), box("mdat", mdatData), extraTop);
+}
+
+/** An Exif item's data: the offset of the TIFF header (after "Exif\0\0"), then the block. */
+export const exifItem = (tiffBytes) => concat(u32(6), "Exif\0\0", tiffBytes);

@@ -1,11 +1,12 @@
 // JPEG cleaning on segments built in code: exact output bytes, so the compressed data is
 // provably untouched and nothing but the written-back Orientation is added.
 import { describe, expect, it } from "vitest";
-import { DHT, DQT, EOI, JFIF, SCAN, SOF0, SOI, SOS, concat, contains, entry, exifSegment, seg, strip, tiff }
+import { cleanIcc } from "../../../pwa/src/media/icc.js";
+import { DHT, DQT, EOI, JFIF, SCAN, SOF0, SOI, SOS, concat, contains, entry, exifSegment, iccProfile, seg, strip, tiff }
   from "./builders.js";
 
 const CANARIES = ["CANARY-MAKE", "CANARY-MODEL", "CANARY-XMP", "CANARY-IPTC", "CANARY-COMMENT", "CANARY-MOTION",
-  "CANARY-C2PA"];
+  "CANARY-C2PA", "CANARY-MONITOR"];
 
 const EXIF = exifSegment(tiff({
   ifd0: [entry(0x010f, 2, "CANARY-MAKE"), entry(0x0110, 2, "CANARY-MODEL"), entry(0x0112, 3, [6])],
@@ -15,7 +16,11 @@ const EXIF = exifSegment(tiff({
 }));
 const XMP = seg(0xe1, concat("http://ns.adobe.com/xap/1.0/\0",
   "<x:xmpmeta><rdf:Description dc:creator='CANARY-XMP' GCamera:MicroVideo='1'/></x:xmpmeta>"));
-const ICC = seg(0xe2, concat("ICC_PROFILE\0", Uint8Array.of(1, 1), "fake profile bytes"));
+const PROFILE = iccProfile();
+const iccSegment = (profile, index = 1, count = 1) => seg(0xe2, concat("ICC_PROFILE\0", Uint8Array.of(index, count),
+  profile));
+const ICC = iccSegment(PROFILE);
+const CLEAN_ICC = iccSegment(cleanIcc(PROFILE).profile);
 const MPF = seg(0xe2, concat("MPF\0", "MM\0*\0\0\0\u0008"));
 const IPTC = seg(0xed, concat("Photoshop 3.0\0", "8BIM\u0004\u0004\0\0\0\0\0\u000eCANARY-IPTC..."));
 const ADOBE = seg(0xee, concat("Adobe", Uint8Array.of(0, 100, 0, 0, 0, 0, 1)));
@@ -33,9 +38,10 @@ describe("JPEG", () => {
     expect(out.mediaType).toBe("image/jpeg");
     const orientation = exifSegment(concat("MM\0*", Uint8Array.of(0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6,
       0, 0, 0, 0, 0, 0)));
-    expect(out.bytes).toEqual(concat(SOI, JFIF, orientation, ICC, ADOBE, IMAGE, EOI));
-    expect(out.removed).toEqual(["gps", "make_model", "datetime", "owner", "comment", "thumbnail", "motion_photo",
-      "xmp", "iptc", "other_metadata"]);
+    expect(out.bytes).toEqual(concat(SOI, JFIF, orientation, CLEAN_ICC, ADOBE, IMAGE, EOI));
+    // the GPS IFD holds a version and a latitude reference, no position: no "gps"
+    expect(out.removed).toEqual(["make_model", "datetime", "owner", "serial", "icc_device", "comment", "thumbnail",
+      "motion_photo", "xmp", "iptc", "other_metadata"]);
     expect(out.kept).toEqual(["icc_profile", "orientation"]);
     for (const canary of CANARIES) {
       expect(contains(input, canary)).toBe(true);
@@ -74,14 +80,50 @@ describe("JPEG", () => {
     expect(out.removed).toEqual(["trailer"]);
   });
 
+  it("reassembles a profile split over several APP2 segments and writes it back whole", async () => {
+    const half = Math.floor(PROFILE.length / 2);
+    const input = concat(SOI, iccSegment(PROFILE.subarray(half), 2, 2), JFIF, iccSegment(PROFILE.subarray(0, half), 1, 2),
+      IMAGE, EOI);
+    const out = await strip(input);
+    expect(out.bytes).toEqual(concat(SOI, CLEAN_ICC, JFIF, IMAGE, EOI));
+    expect(out.kept).toEqual(["icc_profile"]);
+  });
+
+  it("drops a profile that does not read (a missing piece) and says so", async () => {
+    const out = await strip(concat(SOI, iccSegment(PROFILE.subarray(0, 100), 1, 2), IMAGE, EOI));
+    expect(out.bytes).toEqual(concat(SOI, IMAGE, EOI));
+    expect(out.removed).toEqual(["other_metadata"]);
+    expect(out.kept).toEqual([]);
+  });
+
+  const MAKE = exifSegment(tiff({ ifd0: [entry(0x010f, 2, "CANARY-MAKE")] }));
   it.each([
-    ["no end-of-image marker", concat(SOI, JFIF, IMAGE)],
+    ["in the scan data", concat(SOI, JFIF, MAKE, IMAGE.subarray(0, IMAGE.length - 3)),
+      concat(SOI, JFIF, IMAGE.subarray(0, IMAGE.length - 3))],
+    ["between two scans of a progressive JPEG", concat(SOI, MAKE, IMAGE, DHT.subarray(0, 3)), concat(SOI, IMAGE)],
+    ["at a broken marker after the scan", concat(SOI, MAKE, IMAGE, Uint8Array.of(0xff, 0xd8), "garbage", EOI),
+      concat(SOI, IMAGE)],
+  ])("cleans a file cut or broken %s, up to the break, without adding an end", async (_, input, expected) => {
+    const out = await strip(input);
+    expect(out.status).toBe("cleaned");
+    expect(out.bytes).toEqual(expected);
+    expect(out.kept).toContain("incomplete");
+    expect(contains(out.bytes, "CANARY-MAKE")).toBe(false);
+  });
+
+  it.each([
+    ["only the start-of-image marker", concat(SOI, Uint8Array.of(0xff))],
     ["a segment longer than the file", concat(SOI, JFIF, Uint8Array.of(0xff, 0xe1, 0xff, 0xf0, 1, 2, 3))],
+    ["a cut in the Exif block", concat(SOI, JFIF, EXIF.subarray(0, 30))],
+  ])("refuses a file with no picture data (%s): nothing worth sending", async (_, input) => {
+    expect(await strip(input)).toMatchObject({ status: "refused", reason: "no_picture", source: null });
+  });
+
+  it.each([
     ["garbage where a marker should be", concat(SOI, JFIF, "garbage", IMAGE, EOI)],
     ["no scan", concat(SOI, JFIF, DQT, EOI)],
     ["a scan before the frame header", concat(SOI, SOS, SCAN, EOI)],
-    ["only the start-of-image marker", concat(SOI, Uint8Array.of(0xff))],
-  ])("refuses a damaged file (%s) as unsupported", async (_, input) => {
+  ])("refuses a damaged file (%s) as unsupported: what follows the break cannot be read", async (_, input) => {
     const out = await strip(input);
     expect(out).toMatchObject({ status: "unsupported", reason: "damaged", mediaType: "image/jpeg", source: null,
       removed: [], kept: [] });

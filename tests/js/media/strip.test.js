@@ -1,15 +1,17 @@
 // The entry point: the format is sniffed from the bytes (never from the name or the browser's
-// type), HEIC is refused, anything else unknown or broken is "unsupported" without throwing, and
-// every key the stripper can answer has a French and an English label.
+// type), HEIC/HEIF/AVIF are cleaned like the others, anything unknown or broken is "unsupported"
+// (or "refused" when there is nothing worth sending) without throwing, and every key the
+// stripper can answer has a French and an English label.
 import { describe, expect, it } from "vitest";
 import { REMOVED_LABELS } from "../../../pwa/src/media/labels.js";
 import { readAll, stripMetadata } from "../../../pwa/src/media/strip.js";
 import {
-  DHT, DQT, EOI, JFIF, PNG_SIGNATURE, SCAN, SOF0, SOI, SOS, SparseBlob, box, concat, entry, exifSegment, fullBox, pngChunk, riff,
-  riffChunk, strip, tiff, timedBox, u32, seg,
+  DHT, DQT, EOI, JFIF, PNG_SIGNATURE, SCAN, SOF0, SOI, SOS, SparseBlob, box, concat, entry, exifItem, exifSegment,
+  fullBox, heifFile, pngChunk, riff, riffChunk, strip, tiff, timedBox, u32, seg,
 } from "./builders.js";
 
-const EXIF = tiff({ ifd0: [entry(0x010f, 2, "CANARY"), entry(0x0112, 3, [6])], gps: [entry(1, 2, "N")] });
+const EXIF = tiff({ ifd0: [entry(0x010f, 2, "CANARY"), entry(0x0112, 3, [6])],
+  gps: [entry(1, 2, "N"), entry(2, 5, [48, 1, 51, 1, 0, 1])] });
 const hdlr = (type) => fullBox("hdlr", 0, u32(0), type, new Uint8Array(12));
 const SAMPLES = {
   jpeg: concat(SOI, JFIF, exifSegment(EXIF), seg(0xfe, concat("comment")), DQT, SOF0, DHT, SOS, SCAN, EOI, "trailer"),
@@ -27,14 +29,19 @@ const SAMPLES = {
     box("udta", box("\u00a9xyz", "+1+2/")), box("Xtra", "x"))),
 };
 
-const heif = (brand) => concat(box("ftyp", brand, u32(0), "mif1heic"), box("meta", new Uint8Array(20)));
+const heif = (brand) => heifFile({ brand, items: [
+  { id: 1, type: brand.startsWith("av") ? "av01" : "hvc1", data: concat("PIXELS"), props: [[1, true]] },
+  { id: 2, type: "Exif", hidden: true, data: exifItem(EXIF) }], refs: [["cdsc", 2, [1]]],
+properties: [box("hvcC", Uint8Array.of(1))] });
+SAMPLES.heic = heif("heic");
 
 describe("stripMetadata", () => {
   it.each([
     ["heic", "image/heic"], ["heix", "image/heic"], ["mif1", "image/heif"], ["avif", "image/avif"],
-  ])("refuses HEIF brand %s (Chromium cannot show HEIC; the app asks for a JPEG)", async (brand, mediaType) => {
-    expect(await stripMetadata(new Blob([heif(brand)]), { name: "IMG_0001.HEIC", type: "" })).toEqual(
-      { status: "refused", mediaType, source: null, removed: [], kept: [], reason: "heic" });
+  ])("cleans HEIF brand %s as %s (AVIF is no HEIC: never the iPhone message)", async (brand, mediaType) => {
+    const result = await stripMetadata(new Blob([heif(brand)]), { name: "IMG_0001.HEIC", type: "" });
+    expect(result).toMatchObject({ status: "cleaned", mediaType, removed: ["gps", "make_model"],
+      kept: [], reason: null });
   });
 
   it.each([
@@ -44,10 +51,15 @@ describe("stripMetadata", () => {
     ["a Canon CR3 raw", concat(box("ftyp", "crx ", u32(1))), "image/x-canon-cr3", "unsupported_format"],
     ["random bytes", Uint8Array.from({ length: 300 }, (_, i) => (i * 37 + 11) & 0xff), "application/octet-stream",
       "unknown_format"],
-    ["an empty file", new Uint8Array(0), "application/octet-stream", "unknown_format"],
   ])("does not clean %s", async (_, bytes, mediaType, reason) => {
     expect(await stripMetadata(new Blob([bytes]), { name: "x.jpg", type: "image/jpeg" })).toEqual(
       { status: "unsupported", mediaType, source: null, removed: [], kept: [], reason });
+  });
+
+  it("refuses an empty file: nothing to send, with or without metadata", async () => {
+    expect(await stripMetadata(new Blob([]), { name: "x.jpg", type: "image/jpeg" })).toEqual(
+      { status: "refused", mediaType: "application/octet-stream", source: null, removed: [], kept: [],
+        reason: "empty" });
   });
 
   it("does not load a photo too large for a phone's memory", async () => {
@@ -75,6 +87,7 @@ describe("stripMetadata", () => {
       png: { status: "cleaned", mediaType: "image/png", removed: ["gps", "make_model", "software", "text_chunks"],
         kept: [] },
       webp: { status: "cleaned", mediaType: "image/webp", removed: ["gps", "make_model", "xmp"], kept: [] },
+      heic: { status: "cleaned", mediaType: "image/heic", removed: ["gps", "make_model"], kept: [] },
       mp4: { status: "cleaned", mediaType: "video/mp4",
         removed: ["location", "creation_time", "metadata_track", "other_metadata"], kept: [] },
     });
@@ -95,10 +108,15 @@ describe("stripMetadata", () => {
     for (const bytes of variants) {
       const result = await stripMetadata(new Blob([bytes]), {});
       statuses.add(result.status);
-      if (result.status === "cleaned") expect((await readAll(result.source)).length).toBe(result.source.size);
-      else expect(result.source).toBe(null);
+      if (result.status === "cleaned") {
+        const cleaned = await readAll(result.source);
+        expect(cleaned.length).toBe(result.source.size);
+        // whatever survived the damage, the canary did not
+        expect(Buffer.from(cleaned).includes("CANARY"), format).toBe(false);
+      } else expect(result.source).toBe(null);
     }
-    expect(statuses).toEqual(new Set(["cleaned", "unsupported"]));
+    expect(statuses.has("cleaned") && (statuses.has("unsupported") || statuses.has("refused"))).toBe(true);
+    for (const status of statuses) expect(["cleaned", "unsupported", "refused"]).toContain(status);
   });
 });
 
@@ -112,7 +130,8 @@ describe("labels", () => {
   });
 
   it("labels every key the stripper answered in these tests and the format tests", async () => {
-    const keys = new Set(["heic", "unknown_format", "unsupported_format", "damaged", "too_large"]);
+    const keys = new Set(["heic", "unknown_format", "unsupported_format", "damaged", "too_large", "empty", "no_picture",
+      "image_sequence", "incomplete", "place", "icc_device", "auxiliary_images"]);
     for (const bytes of Object.values(SAMPLES)) {
       const result = await stripMetadata(new Blob([bytes]), {});
       for (const key of [...result.removed, ...result.kept]) keys.add(key);

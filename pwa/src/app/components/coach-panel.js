@@ -1,15 +1,23 @@
 // The coach's live checklist, precision meter and gentle flags. It advises; it never blocks.
-// The panel folds into a bar at the bottom of the form; advice about a danger now ("arme",
-// "menacé") is shown outside it, always visible, because it cannot wait for a tap.
+// The panel folds into a bar at the bottom of the form. Danger-now advice is not here: it is
+// shown at once at the top of the form and beside the field concerned (danger.js).
 import { h } from "../dom.js";
 import { t, tx } from "../i18n.js";
 
 const ICON_CLASS = { present: "ok", partial: "partial", missing: "missing" };
 
-function flagNode(f) {
+export function flagNode(f) {
   return h("div", { class: `flag flag--${f.kind}`, "data-flag": f.kind },
     h("strong", { text: `« ${f.phrase} » ` }), t(`coach.${f.messageKey}`), " ",
     f.suggestionKey ? t(`coach.${f.suggestionKey}`) : "");
+}
+
+/** One checklist line: the item, and for what is not there, one short line saying what to add. */
+export function checkNode(c) {
+  return h("li", { class: ICON_CLASS[c.status], "data-check": c.id, "data-status": c.status },
+    h("span", { text: t(`coach.${c.messageKey}`) }),
+    h("span", { class: "visually-hidden", text: ` (${t(`report.check_${c.status}`)})` }),
+    c.status !== "present" && c.hintKey ? h("span", { class: "hint", text: ` ${t(`coach.${c.hintKey}`)}` }) : null);
 }
 
 export function coachPanel() {
@@ -20,8 +28,6 @@ export function coachPanel() {
   const live = h("span", { class: "visually-hidden", role: "status" });
   const checks = h("ul", {});
   const flags = h("div", {});
-  const urgentFlags = h("div", { "aria-live": "polite" });
-  const urgent = h("div", { "data-coach-urgent": "" }, live, urgentFlags);
   const panel = h(
     "details",
     { class: "coach", "data-coach": "" },
@@ -31,26 +37,17 @@ export function coachPanel() {
     flags,
   );
   let lastLevel = null;
-  let lastUrgent = "";
 
   function render(result) {
     meter.replaceChildren(...[0, 1, 2].map((i) => h("span", { class: i < result.level ? "on" : "" })));
     levelText.textContent = t(`coach.${result.levelKey}`);
-    const advice = result.flags.filter((f) => f.kind !== "urgent").length;
-    adviceCount.textContent = advice ? t("report.coach_advice", { n: advice }) : "";
+    adviceCount.textContent = result.flags.length ? t("report.coach_advice", { n: result.flags.length }) : "";
     panel.dataset.level = result.level;
     if (lastLevel !== null && lastLevel !== result.level) live.textContent = levelText.textContent;
     lastLevel = result.level;
-    checks.replaceChildren(...result.checks.map((c) => h("li", { class: ICON_CLASS[c.status], "data-check": c.id,
-      "data-status": c.status }, t(`coach.${c.messageKey}`),
-      c.status !== "present" && c.hintKey ? h("span", { class: "hint", text: ` ${t(`coach.${c.hintKey}`)}` }) : null)));
-    flags.replaceChildren(...result.flags.filter((f) => f.kind !== "urgent").map(flagNode));
-    // redrawn only when it changes, so a screen reader hears it once, not at every key
-    const dangers = result.flags.filter((f) => f.kind === "urgent");
-    const signature = `${document.documentElement.lang}:${dangers.map((f) => f.phrase).join("|")}`;
-    if (signature !== lastUrgent) urgentFlags.replaceChildren(...dangers.map(flagNode));
-    lastUrgent = signature;
+    checks.replaceChildren(...result.checks.map(checkNode));
+    flags.replaceChildren(...result.flags.map(flagNode));
   }
 
-  return { node: panel, urgent, render };
+  return { node: panel, live, render };
 }

@@ -11,8 +11,9 @@ function statusOf(att) {
   }
   if (att.status === "sealed") return t(att.raw ? "file.sealed_raw" : "file.sealed");
   if (att.status === "unsupported") return t("file.unsupported", { reason: t(`media.${att.reason ?? "unknown_format"}`) });
-  if (att.status === "refused") return t(att.reason === "heic" ? "file.refused_heic" : "file.unsupported",
-    { reason: t(`media.${att.reason}`) });
+  // "heic": a refusal by an older version of the app, kept in a draft; HEIC is cleaned now.
+  if (att.status === "refused") return t(att.reason === "heic" ? "file.refused_heic" : "file.refused",
+    { reason: t(`media.${att.reason ?? "unknown_format"}`) });
   if (att.status === "no_space") return t("file.storage_full", { size: formatBytes(att.size) });
   return t("file.failed", { error: att.error ?? "" });
 }
@@ -58,6 +59,9 @@ export function fileList(draft, changed) {
     ];
     if (att.status === "working" && att.phase === "encrypting") {
       parts.push(h("progress", { max: 100, value: Math.round(att.progress * 100), "aria-label": statusOf(att) }));
+    }
+    if (att.status === "sealed" && !att.raw && att.kept?.includes("incomplete")) {
+      parts.push(h("p", { class: "file__status", "data-incomplete": "", text: t("media.incomplete") }));
     }
     if (att.status === "sealed" && !att.raw) {
       parts.push(att.removed.length

@@ -1,38 +1,75 @@
 // The report form, following the article's table: place, time and frequency, people,
 // vehicles, evidence, risks, free text, and an optional way to be contacted. The coach reads
-// the draft as it is typed. Nothing typed here is stored: it is encrypted when sent.
-import { assessReport } from "../../coach/coach.js";
+// the draft as it is typed; danger-now advice shows at once. "Relire avant l'envoi" leads to the
+// review screen (review.js), which sends. Nothing typed here is stored, unless the citizen
+// chooses to keep the draft on the phone, sealed with a passphrase (draft-vault.js).
+import { assessReport, isEmptyReport, warmUpCoach } from "../../coach/coach.js";
+import { forgetCase } from "../../outbox/store.js";
 import { coachPanel } from "../components/coach-panel.js";
+import { contactSection } from "../components/contact-fields.js";
+import { dangerAdvice } from "../components/danger.js";
+import { draftKeeper, draftUnlock } from "../components/draft-keeper.js";
 import { fileList } from "../components/file-list.js";
 import { checkbox, section, textField } from "../components/fields.js";
 import { keyNotice } from "../components/key-status.js";
+import { contactProblems } from "../contact.js";
 import { registerBackgroundSync, kickDelivery } from "../delivery.js";
 import { h } from "../dom.js";
 import { Draft } from "../draft.js";
+import { keptDraft } from "../draft-vault.js";
 import { language, t, tx } from "../i18n.js";
 import { policeKey } from "../police-key.js";
-import { buildReport, readForm } from "../report-data.js";
+import { buildReport, readForm, writeForm } from "../report-data.js";
 import { go } from "../router.js";
 import { sentReceipts } from "../session.js";
 import { refreshUpdateBanner } from "../update.js";
 
-let view = null; // the form survives a visit to the FAQ; it is dropped once sent
+let view = null; // the form survives a visit to the FAQ and to the review; it is dropped once sent
 
 export function draftInProgress() {
   return view !== null && view.dirty;
 }
 
-export async function reportScreen() {
-  if (!view) view = await createView();
+/** The report being written, for the review screen (null while a kept draft is still locked). */
+export function currentReport() {
+  return view?.form ? view : null;
+}
+
+export async function reportScreen({ rerender } = {}) {
+  if (!view) view = await createView(rerender);
   view.refresh({ all: true }); // language or police key may have changed meanwhile
   return view.nodes;
 }
 
+async function createView(rerender) {
+  const kept = await keptDraft().catch(() => null);
+  if (kept) return lockedView(kept, rerender);
+  return formView({ draft: await Draft.start() });
+}
+
+const title = () => h("h1", tx("report.title"));
+
+/** A draft is kept on the phone: open it with its code, or erase it and start afresh. */
+function lockedView(record, rerender) {
+  const show = async (next) => {
+    view = next;
+    rerender?.();
+    setTimeout(() => view?.form?.querySelector("textarea, input")?.focus(), 0);
+  };
+  const panel = draftUnlock(record, {
+    onOpened: async ({ vault, state }) => show(await formView({ draft: await Draft.resume(state.draft), vault, restore: state })),
+    onDiscarded: async () => {
+      if (record.caseId) await forgetCase(record.caseId).catch(() => {}); // its sealed photos too
+      await show(await formView({ draft: await Draft.start() }));
+    },
+  });
+  return { dirty: false, nodes: [title(), panel.node], refresh() {} };
+}
+
 function personGroup(n) {
-  const title = h("h3", tx("report.person", { n: n + 1 }));
   const group = h("div", { class: "repeat", "data-group": "person" });
   group.append(
-    h("div", { class: "repeat__head" }, title,
+    h("div", { class: "repeat__head" }, h("h3", tx("report.person", { n: n + 1 })),
       h("button", { type: "button", class: "button--small button--danger", ...tx("report.remove_person", { n: n + 1 }),
         on: { click: () => group.remove() } })),
     textField({ name: `people.${n}.clothing`, label: "report.clothing" }),
@@ -70,78 +107,85 @@ function repeatable(makeGroup, addKey, initial) {
     type: "button", class: "button--small", ...tx(addKey),
     on: { click: () => add().querySelector("input")?.focus() },
   });
-  return [list, button];
+  // a restored draft: as many groups as it had, numbered as they were (removed ones stay gaps)
+  const ensure = (n) => {
+    while (count < n) add();
+  };
+  return { list, button, ensure };
 }
 
-async function createView() {
-  const draft = await Draft.start();
+/** The place field's "use my position", with an explicit second step. */
+function positionPicker(changed) {
   let position = null;
-  const state = { dirty: false };
-
-  const form = h("form", { novalidate: true, "aria-describedby": "report-intro" });
-  const status = h("p", { class: "field-error", role: "alert" });
-  const coach = coachPanel();
-  const files = fileList(draft, () => update());
-
-  // --- place, with an explicit choice before the position is used ----------------------
-  const positionArea = h("div", { class: "field", "aria-live": "polite" });
-  const showPosition = () => {
+  const area = h("div", { class: "field", "aria-live": "polite" });
+  const show = () => {
     if (position) {
-      positionArea.replaceChildren(
+      area.replaceChildren(
         h("p", tx("report.position_added", { accuracy: Math.round(position.accuracy_m) })),
         h("button", { type: "button", class: "button--small button--danger", ...tx("report.position_remove"),
-          on: { click: () => { position = null; showPosition(); update(); } } }),
+          on: { click: () => { position = null; show(); changed(); } } }),
       );
     } else {
-      positionArea.replaceChildren(h("button", { type: "button", class: "button--small", ...tx("report.position_button"),
-        on: { click: askPosition } }));
+      area.replaceChildren(h("button", { type: "button", class: "button--small", ...tx("report.position_button"),
+        on: { click: ask } }));
     }
   };
-  const askPosition = () => {
+  const ask = () => {
     const yes = h("button", { type: "button", class: "button--small button--primary", ...tx("report.position_confirm") });
-    const no = h("button", { type: "button", class: "button--small", ...tx("report.position_cancel"),
-      on: { click: showPosition } });
-    positionArea.replaceChildren(h("div", { class: "notice notice--warn" }, h("p", tx("report.position_consent")),
+    const no = h("button", { type: "button", class: "button--small", ...tx("report.position_cancel"), on: { click: show } });
+    area.replaceChildren(h("div", { class: "notice notice--warn" }, h("p", tx("report.position_consent")),
       h("div", { class: "button-row" }, yes, no)));
     yes.addEventListener("click", () => {
-      positionArea.replaceChildren(h("p", tx("report.position_pending")));
+      area.replaceChildren(h("p", tx("report.position_pending")));
       navigator.geolocation.getCurrentPosition(
         (p) => {
           position = { latitude: Number(p.coords.latitude.toFixed(6)), longitude: Number(p.coords.longitude.toFixed(6)),
             accuracy_m: Math.round(p.coords.accuracy) };
-          showPosition();
-          update();
+          show();
+          changed();
         },
-        () => positionArea.replaceChildren(h("p", { class: "field-error", ...tx("report.position_error") }),
-          h("button", { type: "button", class: "button--small", ...tx("report.position_button"), on: { click: askPosition } })),
+        () => area.replaceChildren(h("p", { class: "field-error", ...tx("report.position_error") }),
+          h("button", { type: "button", class: "button--small", ...tx("report.position_button"), on: { click: ask } })),
         { enableHighAccuracy: true, timeout: 20000, maximumAge: 60000 },
       );
     });
     no.focus();
   };
-  showPosition();
+  show();
+  return { node: area, get: () => position, set: (p) => { position = p ?? null; show(); } };
+}
 
-  // --- contact, shown only on request --------------------------------------------------------
-  const contactFields = h("div", { hidden: true },
-    h("p", { class: "notice notice--warn", ...tx("report.contact_warning") }),
-    textField({ name: "contact.phone", label: "report.contact_phone", type: "tel", autocomplete: "tel" }),
-    textField({ name: "contact.email", label: "report.contact_email", type: "email", autocomplete: "email" }),
-    textField({ name: "contact.when", label: "report.contact_when" }));
-  const contactToggle = checkbox({ name: "contact.wanted", label: "report.contact_wanted",
-    on: { change: (e) => { contactFields.hidden = !e.target.checked; } } });
+/** Compile the coach's lexicons while the phone is idle, before the first keystroke needs them. */
+function warmUpWhenIdle() {
+  const idle = globalThis.requestIdleCallback ?? ((fn) => setTimeout(fn, 200));
+  idle(() => {
+    warmUpCoach(["fr"]);
+    idle(() => warmUpCoach(["en"]));
+  });
+}
 
-  const [people, addPerson] = repeatable(personGroup, "report.add_person", 1);
-  const [vehicles, addVehicle] = repeatable(vehicleGroup, "report.add_vehicle", 0);
+async function formView({ draft, vault = null, restore = null }) {
+  const state = { dirty: Boolean(restore) };
+  const form = h("form", { novalidate: true, "aria-describedby": "report-intro" });
+  const status = h("p", { class: "field-error", role: "alert", "data-form-status": "" });
+  const coach = coachPanel();
+  const danger = dangerAdvice();
+  const files = fileList(draft, () => update());
+  const position = positionPicker(() => update());
+  const contact = contactSection();
+  const people = repeatable(personGroup, "report.add_person", 1);
+  const vehicles = repeatable(vehicleGroup, "report.add_vehicle", 0);
+  warmUpWhenIdle();
 
   form.append(
     section("report.place_legend",
       textField({ name: "place.text", label: "report.place_label", hint: "report.place_hint", multiline: true }),
-      positionArea),
+      position.node),
     section("report.when_legend",
       textField({ name: "when.seen_at", label: "report.seen_at_label", type: "datetime-local" }),
       textField({ name: "when.frequency", label: "report.frequency_label", hint: "report.frequency_hint" })),
-    section("report.people_legend", h("p", { class: "hint", ...tx("report.people_hint") }), people, addPerson),
-    section("report.vehicles_legend", vehicles, addVehicle),
+    section("report.people_legend", h("p", { class: "hint", ...tx("report.people_hint") }), people.list, people.button),
+    section("report.vehicles_legend", vehicles.list, vehicles.button),
     section("report.evidence_legend", h("p", { class: "hint", ...tx("report.evidence_hint") }), files.node),
     section("report.risks_legend",
       checkbox({ name: "risks.children", label: "report.risk_children" }),
@@ -150,83 +194,133 @@ async function createView() {
       textField({ name: "risks.details", label: "report.risk_details", multiline: true })),
     section("report.details_legend",
       textField({ name: "details", label: "report.details_label", multiline: true })),
-    section("report.contact_legend", contactToggle, contactFields),
+    section("report.contact_legend", ...contact.nodes),
   );
+  const submit = h("button", { type: "submit", class: "button button--primary button--big", ...tx("report.send") });
+  form.append(coach.live, coach.node, status, submit);
 
-  const send = h("button", { type: "submit", class: "button button--primary button--big", ...tx("report.send") });
-  form.append(coach.urgent, coach.node, status, send);
+  if (restore?.form) {
+    people.ensure(restore.form.people?.length ?? 0);
+    vehicles.ensure(restore.form.vehicles?.length ?? 0);
+    writeForm(form, restore.form);
+    position.set(restore.form.place?.position);
+    contact.sync();
+  }
 
-  // The send button follows the files at once (a file being encrypted must hold it back); the
-  // coach, which reads the whole form, is debounced.
-  let timer = null;
+  const sealedCount = () => draft.attachments.filter((a) => a.status === "sealed").length;
+  const assess = () => {
+    const current = readForm(form, { position: position.get() });
+    return { current, result: assessReport(current, { attachmentsCount: sealedCount() }) };
+  };
+  const keeper = draftKeeper({ vault, getState: () => ({ v: 1, form: readForm(form, { position: position.get() }),
+    draft: draft.keptState() }) });
+
+  // Danger advice and the coach follow every keystroke, at most once per frame; on a slow phone
+  // with a long text (an assessment longer than a frame) they wait for a short pause instead, so
+  // typing never lags.
+  let pending = null;
+  let lastCost = 0;
   function update() {
     refresh();
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      const current = readForm(form, { position });
-      coach.render(assessReport(current, { attachmentsCount: draft.attachments.filter((a) =>
-        a.status === "sealed").length }));
-    }, 250);
+    keeper.changed();
+    if (pending !== null) return;
+    const run = () => {
+      pending = null;
+      const started = performance.now();
+      const { result } = assess();
+      danger.render(result.danger, form);
+      coach.render(result);
+      lastCost = performance.now() - started;
+    };
+    pending = lastCost > 12 ? setTimeout(run, Math.min(300, lastCost * 4)) : requestAnimationFrame(run);
   }
   const touched = () => {
     if (state.dirty) return;
     state.dirty = true;
     refreshUpdateBanner(); // from now on an update waits until the report is sent
   };
-  form.addEventListener("input", touched);
-  form.addEventListener("change", touched);
-  form.addEventListener("input", update);
-  form.addEventListener("change", update);
+  for (const type of ["input", "change"]) {
+    form.addEventListener(type, touched);
+    form.addEventListener(type, update);
+  }
 
   let shownKey = null;
+  const notice = h("div", {});
   function refresh({ all = false } = {}) {
     const keyStatus = policeKey().status;
     const keyOk = keyStatus === "ok";
-    send.disabled = !keyOk || draft.busy();
+    submit.disabled = !keyOk || draft.busy();
     const text = keyOk && draft.busy() ? t("report.send_disabled_files") : "";
-    if (status.textContent !== text) status.textContent = text; // an alert: said once, not at every step
+    if (status.dataset.reason !== "empty" && status.textContent !== text) status.textContent = text;
     files.setEnabled(keyOk);
     if (all || keyStatus !== shownKey) notice.replaceChildren(...[keyNotice()].filter(Boolean));
     shownKey = keyStatus;
     if (all) {
       files.redraw();
-      coach.render(assessReport(readForm(form, { position }), { attachmentsCount: draft.attachments.filter((a) =>
-        a.status === "sealed").length }));
+      const { result } = assess();
+      danger.render(result.danger, form);
+      coach.render(result);
     }
   }
 
-  form.addEventListener("submit", async (event) => {
+  /** Ready for the review: not empty, contact details readable. Says what is wrong otherwise. */
+  function validate() {
+    const { current } = assess();
+    if (isEmptyReport(current, { attachmentsCount: sealedCount() })) {
+      status.dataset.reason = "empty";
+      status.textContent = t("report.empty_refused");
+      return { ok: false, focus: () => form.elements.namedItem("place.text").focus() };
+    }
+    if (status.dataset.reason === "empty") status.textContent = "";
+    delete status.dataset.reason;
+    const problems = contactProblems(current.contact);
+    contact.show(problems);
+    return { ok: problems.length === 0, focus: () => contact.show(problems) };
+  }
+
+  // "Relire avant l'envoi": an empty report is refused, contact details are checked, then the review.
+  form.addEventListener("submit", (event) => {
     event.preventDefault();
     refresh();
-    if (send.disabled) return; // e.g. Enter in a field while a file is still being encrypted
-    send.disabled = true;
-    send.textContent = t("report.sending");
-    try {
-      const current = readForm(form, { position });
-      const assessment = assessReport(current, { attachmentsCount: draft.attachments.length });
-      const { caseId, receipt } = await draft.send(({ entries, mailbox }) =>
-        buildReport(current, { entries, mailbox, coach: assessment, language: language() }));
-      sentReceipts.set(caseId, receipt);
-      view = null; // the plaintext form is dropped now that it is encrypted
-      form.reset();
-      kickDelivery();
-      registerBackgroundSync();
-      go(`envoi/${caseId}`);
-    } catch (error) {
-      status.textContent = t("report.send_failed", { error: error.message });
-      send.textContent = t("report.send");
-      send.disabled = false;
+    if (submit.disabled) return; // e.g. Enter in a field while a file is still being encrypted
+    const check = validate();
+    if (!check.ok) {
+      check.focus();
+      return;
+    }
+    keeper.saveNow();
+    go("relire");
+  });
+  // the "empty" message goes as soon as something is written
+  form.addEventListener("input", () => {
+    if (status.dataset.reason === "empty") {
+      delete status.dataset.reason;
+      status.textContent = "";
     }
   });
 
-  const notice = h("div", {});
+  /** Encrypt and queue (from the review screen); the plaintext form is dropped once it is sealed. */
+  async function send(assessment) {
+    const current = readForm(form, { position: position.get() });
+    const { caseId, receipt } = await draft.send(({ entries, mailbox }) =>
+      buildReport(current, { entries, mailbox, coach: assessment, language: language() }));
+    sentReceipts.set(caseId, receipt);
+    view = null;
+    form.reset();
+    await keeper.finish(); // the kept draft is of no use once sent
+    kickDelivery();
+    registerBackgroundSync();
+    go(`envoi/${caseId}`);
+  }
+
   const nodes = [
-    h("h1", tx("report.title")),
+    title(),
     notice,
     h("p", { id: "report-intro", ...tx("report.intro") }),
+    danger.banner,
     h("p", { class: "hint", ...tx("report.draft_note") }),
+    keeper.node,
     form,
   ];
-  coach.render(assessReport(readForm(form, { position }), { attachmentsCount: 0 }));
-  return Object.assign(state, { nodes, refresh, draft });
+  return Object.assign(state, { nodes, refresh, draft, form, assess, validate, send, position });
 }

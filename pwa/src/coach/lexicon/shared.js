@@ -1,0 +1,43 @@
+// Names that read the same in French and English: vehicle makes and models, clothing brands.
+// Data only; merged into each language's lexicon (lexicon.js), where a language may add its own
+// entries to the same category. Words that are also ordinary words in one of the two languages
+// ("seat", "smart", "polo", "transit", "a 3" which reads "à 3") appear only in a longer form.
+export default {
+  vehicle_make: ["peugeot", "renault", "citroen", "dacia", "volkswagen", "vw", "audi", "bmw", "bm", "mercedes",
+    "merco", "cupra", "skoda", "toyota", "nissan", "ford", "opel", "fiat", "alfa romeo", "alfa", "tesla",
+    "mini cooper", "range rover", "land rover", "jeep", "kia", "hyundai", "honda", "yamaha", "kawasaki", "suzuki",
+    "piaggio", "vespa", "ducati", "ktm", "volvo", "porsche", "lexus", "iveco", "mazda", "mitsubishi", "subaru",
+    "lancia", "chevrolet", "chrysler", "dodge", "jaguar", "maserati", "lamborghini", "ferrari", "harley",
+    "harley davidson", "triumph", "aprilia", "mbk", "kymco", "derbi", "rieju", "sherco", "scania", "daf",
+    "seat ibiza", "seat leon"],
+  vehicle_model: ["clio", "clio 4", "clio 5", "megane", "twingo", "kangoo", "renault master", "scenic", "captur",
+    "kadjar", "renault espace", "zoe", "laguna", "koleos", "arkana", "peugeot partner", "rifter", "citroen c #",
+    "[une|la|sa] [c|ds] #", "picasso", "c 4 picasso", "berlingo", "jumper", "jumpy", "saxo", "xsara", "golf",
+    "golf #", "gti", "vw polo", "volkswagen polo", "[une|la|sa|leur] polo", "passat", "tiguan", "touran",
+    "touareg", "vw caddy", "vw transporter", "audi [a|q|rs|tt] #", "audi tt", "serie #", "bmw x #", "bmw m #",
+    "classe [a|b|c|e|g|s]", "a class", "c class", "mercedes [cla|gla|glc|gle|cls|a|c|e|g|s]", "vito", "sprinter", "ibiza", "arona",
+    "ateca", "formentor", "yaris", "aygo", "rav #", "c hr", "chr", "hilux", "land cruiser", "prius", "corolla",
+    "qashqai", "juke", "micra", "navara", "x trail", "ford fiesta", "ford focus", "kuga", "ford transit",
+    "ford ranger", "ford puma", "mustang", "corsa", "astra", "mokka", "zafira", "vivaro", "movano", "punto",
+    "panda", "fiat #", "tipo", "ducato", "doblo", "duster", "sandero", "dacia logan", "dacia spring", "tmax",
+    "t max", "xmax", "x max", "nmax", "aerox", "booster", "kisbee", "honda sh", "sh #", "piaggio mp #",
+    "ducati monster", "bmw gs", "cbr", "ninja", "ludix", "speedfight", "ocito", "evoque", "velar", "sportage",
+    "ceed", "picanto", "tucson", "hyundai i #", "octavia", "fabia", "model [3|s|x|y]", "fortwo", "cayenne",
+    "macan", "wrangler", "suzuki swift", "vitara", "jimny", "panamera", "giulietta", "giulia", "stelvio",
+    "mito", "mt #", "kangoo", "trafic blanc", "renault trafic"],
+  // "une 208 blanche", "la 3008": a bare number is a model only after these words
+  vehicle_model_number: ["[une|la|sa|des|en|leur|cette|peugeot|vieille|petite|grosse|the|white|black|grey|gray|red|blue|silver] [106|107|108|205|206|207|208|306|307|308|405|406|407|508|2008|3008|5008|807|500|159]",
+    "[106|107|108|205|206|207|208|306|307|308|405|406|407|508|2008|3008|5008|807] [blanche|noire|grise|rouge|bleue|verte|white|black|grey|red|blue|silver]"],
+  brand: ["nike", "adidas", "lacoste", "north face", "the north face", "moncler", "gucci", "louis vuitton", "lv",
+    "stone island", "canada goose", "puma", "reebok", "fila", "sergio tacchini", "tacchini", "ellesse", "kappa",
+    "umbro", "le coq sportif", "carhartt", "ralph lauren", "tommy hilfiger", "hugo boss", "armani",
+    "emporio armani", "ea #", "versace", "balenciaga", "burberry", "prada", "dior", "off white", "palm angels",
+    "corteiz", "trapstar", "nocta", "jordan", "air jordan", "air max", "air force", "tn", "requin",
+    "new balance", "asics", "converse", "timberland", "dr martens", "levi's", "levis", "dsquared", "stussy",
+    "napapijri", "helly hansen", "patagonia", "columbia", "quechua", "kipsta", "dainese", "alpinestars",
+    "everlast", "lonsdale", "psg", "real madrid", "barca", "juventus", "lakers", "bulls", "yankees", "new york",
+    "ricard", "calvin klein", "zara", "jennyfer", "celio", "jack jones", "superdry", "fred perry", "dickies",
+    "kickers", "salomon", "arcteryx", "arc'teryx", "mammut", "ugg", "crocs", "hermes", "chanel", "cartier",
+    "rolex", "casio", "g shock", "oakley", "ray ban", "rayban", "mbappe", "messi", "ronaldo", "neymar",
+    "olympique de marseille", "maillot de l'om", "maillot du psg"],
+};
