@@ -8,7 +8,7 @@ request. Debian's Chromium runs headless with a persistent, on-disk profile. Eac
 
 1. the app: a fresh report with ``--photos`` camera-like JPEGs and a ``--video-mb`` QuickTime
    video, picked and sealed (not timed: that happens while the citizen writes), then the clock
-   runs from the tap on "Chiffrer et envoyer" until the sent screen says "delivered". The
+   runs from the tap on the review screen's "Envoyer" until the sent screen says "delivered". The
    phone's remembered uplink estimate is erased and the page reloaded first, so every round
    starts as a first visit does;
 2. the baseline: one PUT of the same number of bytes (the envelopes' total) from the same page
@@ -20,7 +20,6 @@ The order of the two alternates between rounds. The ratio is app time / raw time
 from __future__ import annotations
 
 import os
-import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -144,7 +143,7 @@ def run(tmp: Path, *, rounds: int, photos: int, photo_mb: float, video_mb: int, 
         log) -> dict:
     from playwright.sync_api import sync_playwright
 
-    from tests.browser.helpers import attach, fill_report, wait_for_key
+    from tests.browser.helpers import attach, confirm_send, fill_report, review, wait_for_key
 
     rate = rate_mb_s * MB
     media = tmp / "delivery-media"
@@ -174,14 +173,14 @@ def run(tmp: Path, *, rounds: int, photos: int, photo_mb: float, video_mb: int, 
                         wait_for_key(page)
                         fill_report(page, {"place.text": "parking du centre commercial, niveau -2"})
                         attach(page, files)
+                        review(page)  # "Relire avant l'envoi": the review screen, before the clock
                         proxy.shape(up=rate, down=rate, rtt_ms=rtt_ms)
                         requests_before = len(proxy.seen())
                         timings_before = len(proxy.timings)
                         up_before = proxy.up.bytes
                         with LinkWatch(proxy) as watch:
                             started = time.perf_counter()
-                            page.get_by_role("button", name=re.compile("Chiffrer et envoyer")).click()
-                            page.wait_for_url(re.compile(r"#/envoi/[0-9a-f]{32}$"), timeout=60_000)
+                            confirm_send(page)  # the review's "Envoyer": the tap the clock starts at
                             queued = time.perf_counter()
                             page.wait_for_selector('[data-case-state="delivered"]', timeout=900_000)
                             done = time.perf_counter()

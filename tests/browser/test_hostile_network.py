@@ -86,7 +86,8 @@ def server_items(srv, case_id: str) -> list[dict]:
 
 def phone_items(page: Page, case_id: str) -> list[dict]:
     return page.evaluate("""async (caseId) => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+        const db = await new Promise(r => {
+            const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
         const items = await new Promise(r => { const q = db.transaction('items').objectStore('items').index('byCase')
             .getAll(caseId); q.onsuccess = () => r(q.result); });
         db.close();

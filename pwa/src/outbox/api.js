@@ -52,6 +52,6 @@ export async function call(ctx, method, path, { body, headers, bytes = 0, pool =
     return verdict.json;
   }
   if (verdict.kind === "refused") throw new Refused(verdict.status, verdict.code, verdict.message);
-  throw new RetryLater(verdict.wait, `${method} ${path}: HTTP ${verdict.status}${verdict.code ? ` ${verdict.code}` : ""}`,
-    verdict);
+  const code = verdict.code ? ` ${verdict.code}` : "";
+  throw new RetryLater(verdict.wait, `${method} ${path}: HTTP ${verdict.status}${code}`, verdict);
 }

@@ -177,7 +177,8 @@ class Run {
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
       // the case itself is refused (a malformed id): nothing in it can ever go
-      await update(this.ctx.db, "cases", caseId, { state: STATES.FAILED, error: error.code, refusedAt: this.ctx.now() });
+      await update(this.ctx.db, "cases", caseId, { state: STATES.FAILED, error: error.code,
+        refusedAt: this.ctx.now() });
       tell({ type: "case", caseId, state: STATES.FAILED });
       throw error;
     }

@@ -209,7 +209,9 @@ async function complete(ctx, item, moved) {
     if (error instanceof RetryLater) error.progressed = moved;
     throw error;
   }
-  if (!done.complete) throw Object.assign(new RetryLater(WAIT.SERVER, "the upload is not complete"), { progressed: moved });
+  if (!done.complete) {
+    throw Object.assign(new RetryLater(WAIT.SERVER, "the upload is not complete"), { progressed: moved });
+  }
   confirmed(done.item, item);
   ctx.progress(item, item.size);
 }

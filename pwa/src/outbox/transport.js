@@ -17,7 +17,8 @@ export class TransportError extends Error {
   }
 }
 
-const OPTIONS = { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer", redirect: "manual" }; // a portal's redirect is an answer, not the server's
+// redirect: "manual": a portal's redirect is an answer, but not the server's
+const OPTIONS = { cache: "no-store", credentials: "omit", referrerPolicy: "no-referrer", redirect: "manual" };
 
 export function fetchTransport(fetchFn = globalThis.fetch?.bind(globalThis)) {
   return async ({ method, url, body, headers, limits }) => {
@@ -75,8 +76,8 @@ export function xhrTransport(XHR = globalThis.XMLHttpRequest) {
     };
     const fail = () => {
       clearTimeout(timer);
-      reject(new TransportError(why ?? "network", why ? `${why} after ${why === "stalled" ? limits.stallMs : limits.answerMs} ms`
-        : "the connection failed"));
+      const after = why === "stalled" ? limits.stallMs : limits.answerMs;
+      reject(new TransportError(why ?? "network", why ? `${why} after ${after} ms` : "the connection failed"));
     };
     xhr.onerror = fail;
     xhr.onabort = fail;

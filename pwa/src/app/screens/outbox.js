@@ -21,7 +21,8 @@ export async function outboxScreen({ rerender }) {
     const rows = [];
     for (const c of cases) {
       const view = caseView(c, await itemsOf(c.caseId), { sendingItems: sending });
-      rows.push(h("li", { class: "file", "data-case": c.caseId, "data-state": view.state, "data-wait": view.wait ?? "" },
+      const row = { class: "file", "data-case": c.caseId, "data-state": view.state, "data-wait": view.wait ?? "" };
+      rows.push(h("li", row,
         h("p", { class: "file__name", text: t("outbox.case", { date: formatDate(c.createdAt) }) }),
         h("p", { class: `state state--${view.state === "choice" ? "failed" : view.state}`, text: caseStateText(view) }),
         h("div", { class: "button-row" },

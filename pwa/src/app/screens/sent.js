@@ -125,7 +125,8 @@ export async function sentScreen({ caseId }) {
     const report = items.find((i) => i.kind === "report");
     const refusedReport = items.find((i) => i.kind === "report" && i.state === STATES.FAILED);
     failed.hidden = view.state !== "failed";
-    failed.textContent = failed.hidden ? "" : t("sent.failed_text", { code: refusedReport?.error ?? current.error ?? "" });
+    const code = refusedReport?.error ?? current.error ?? "";
+    failed.textContent = failed.hidden ? "" : t("sent.failed_text", { code });
     const resealable = items.some((i) => i.state === STATES.FAILED) && report && report.state !== STATES.DELIVERED &&
       (await canHold(caseId));
     let attachmentNumber = 0;
