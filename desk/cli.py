@@ -181,11 +181,26 @@ def sign_bundle(ctx: Ctx, origin, recipients, recipient_files, expires_days, seq
         if len(keys) != 1:
             raise click.ClickException("name the recipients with --recipient or --recipient-file")
         chosen = [(keys[0].public_key, "primary")]
-    previous = previous or (out_path if out_path.exists() else None)
-    prev_seq = 0
-    if previous is not None:
-        prev_payload = kb.load_document(previous.read_text())["payload"].encode("ascii")
-        prev_seq = kb.parse_payload(prev_payload, check_lifetime=False).sequence
+    _sign_and_write(ctx, origin=origin, chosen=chosen, expires_days=expires_days, sequence=sequence,
+                    previous=previous, root_id=root_id, out_path=out_path, root_out=root_out,
+                    passphrase_file=passphrase_file)
+
+
+def _previous_bundle(path: Path | None) -> kb.KeyBundle | None:
+    """What the bundle being replaced said (its lifetime unchecked: only its sequence and keys are read)."""
+    if path is None or not path.exists():
+        return None
+    return kb.parse_payload(kb.load_document(path.read_text())["payload"].encode("ascii"), check_lifetime=False)
+
+
+def _sign_and_write(ctx: Ctx, *, origin, chosen, expires_days, sequence, previous, root_id, out_path, root_out,
+                    passphrase_file) -> kb.KeyBundle:
+    """Sign a bundle naming ``chosen`` with a sequence above the previous one's, check it as a phone
+    will, and write it and the root public key."""
+    if previous is not None and not previous.exists():
+        raise click.ClickException(f"{previous} does not exist")
+    prev = _previous_bundle(previous or out_path)
+    prev_seq = prev.sequence if prev else 0
     sequence = sequence or prev_seq + 1
     if sequence <= prev_seq:
         raise click.ClickException(f"the sequence must go above the previous bundle's {prev_seq}")
@@ -194,7 +209,7 @@ def sign_bundle(ctx: Ctx, origin, recipients, recipient_files, expires_days, seq
                               recipients=chosen)
     info, seed = ctx.keyring.root_seed(passphrase(False, passphrase_file), root_id)
     document = kb.sign_bundle(payload, seed)
-    kb.verify_bundle(document, info.public_key, origin=origin, min_sequence=prev_seq)  # as a phone will
+    signed = kb.verify_bundle(document, info.public_key, origin=origin, min_sequence=prev_seq)  # as a phone will
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(document, indent=2) + "\n")
     root_out.write_text(json.dumps(kb.root_key_document(info.public_key), indent=2) + "\n")
@@ -202,6 +217,7 @@ def sign_bundle(ctx: Ctx, origin, recipients, recipient_files, expires_days, seq
     for pk, role in chosen:
         out.print(f"  {role:8} {fingerprint(pk)}")
     out.print(f"  root     {info.fingerprint}")
+    return signed
 
 
 # --- server -------------------------------------------------------------------------------
@@ -338,3 +354,9 @@ def demo_setup(ctx: Ctx, keys_dir, origin, passphrase_file):
     for path in (keys_dir / "bundle.json", keys_dir / "root-key.json"):
         os.chmod(path, 0o644)  # public documents
     console.print(f"demo bundle for {origin} written to {keys_dir}")
+
+
+# `tipline-desk officer …` lives in its own module; it uses the helpers above.
+from .officer_cli import officer  # noqa: E402
+
+main.add_command(officer)
