@@ -6,7 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 
 from ...client import Client, DeskError
 from ...files import write_json
-from ...keyring import KeyringError
+from ...keyring import KeyringError, WrongPassphrase
 from ..forms import ActionForm, LanguageForm, ServerLoginForm, UnlockForm
 from ..i18n import gettext as _
 from ..state import state
@@ -30,7 +30,7 @@ def unlock():
         try:
             generation = st.vault.unlock(form.passphrase.data)
         except KeyringError as exc:
-            error = _("Phrase secrète refusée.") if "wrong passphrase" in str(exc) else str(exc)
+            error = _("Phrase secrète refusée.") if isinstance(exc, WrongPassphrase) else str(exc)
         else:
             session.clear()
             session["generation"] = generation
