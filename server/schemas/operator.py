@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from ..ids import MAX_INT64
 from ..models import CaseStatus
 from .common import KINDS
 
@@ -52,7 +53,7 @@ class CaseDetailSchema(CaseSchema):
 
 
 class ChangesQuerySchema(Schema):
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT64))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
