@@ -18,6 +18,7 @@ from envelope.errors import EnvelopeError
 from envelope.keys import fingerprint
 
 from .client import Client, DeskError
+from .console.command import console_cmd
 from .decrypt import decrypt_case
 from .files import read_json, write_json, write_private
 from .keyring import KDF_PROFILES, Keyring, KeyringError, parse_public_key_document, public_key_document
@@ -335,6 +336,9 @@ def cases(ctx: Ctx):
         table.add_row(cid, meta.get("created_at", "?"), meta.get("status", "?"), str(len(meta.get("items", {}))),
                       ver.get("verdict", "not decrypted"))
     out.print(table)
+
+
+main.add_command(console_cmd)  # the local web console (desk/console)
 
 
 @main.command("demo-setup", hidden=True)
