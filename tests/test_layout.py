@@ -62,3 +62,11 @@ def test_citizen_app_names_no_other_origin():
         hits += [f"{path}: {m.group(0)}" for m in pattern.finditer(path.read_text(errors="replace"))
                  if (path, m.group(0)) not in allowed]
     assert hits == []
+
+
+def test_services_know_nothing_of_flask():
+    """Services take plain values and streams; reading requests is the routes' job (server/http.py)."""
+    pattern = re.compile(r"^\s*(from|import)\s+(flask|werkzeug)\b|from \.\.http import|from server\.http import")
+    hits = [f"{p.name}:{n}" for p in (REPO / "server" / "services").rglob("*.py")
+            for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert hits == []

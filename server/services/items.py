@@ -22,7 +22,7 @@ from .. import envelopes
 from ..blobs import BlobStore, Spooled
 from ..config import Settings
 from ..errors import ApiError, Conflict
-from ..http import iter_exactly, read_exactly
+from ..streams import iter_exactly, read_exactly
 from ..models import Item, Upload
 from .cases import KIND_NAMES, check_room, check_slot, get_case, slot_for
 from .clock import coarse_now

@@ -28,7 +28,7 @@ from ..blobs import BlobStore
 from ..config import Settings
 from ..errors import ApiError, Conflict, NotFound, Unprocessable
 from ..filetimes import open_noatime
-from ..http import iter_exactly
+from ..streams import iter_exactly
 from ..models import Item, Upload, UploadChunk
 from .cases import KIND_NAMES, check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
