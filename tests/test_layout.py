@@ -70,3 +70,12 @@ def test_services_know_nothing_of_flask():
     hits = [f"{p.name}:{n}" for p in (REPO / "server" / "services").rglob("*.py")
             for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
     assert hits == []
+
+
+def test_item_kinds_and_statuses_are_defined_once():
+    """envelope/vocabulary.py names them; a second list elsewhere would drift from it."""
+    lists = re.compile(r"""(["'])(report|new)\1\s*,\s*(["'])(attachment|in_progress)\3""")
+    hits = [f"{p.relative_to(REPO)}:{n}" for top in ("server", "desk", "envelope", "bench")
+            for p in (REPO / top).rglob("*.py") if p.name != "vocabulary.py"
+            for n, line in enumerate(p.read_text().splitlines(), 1) if lists.search(line)]
+    assert hits == []
