@@ -47,16 +47,53 @@ def test_0001_initial_schema_with_data(empty_url):
             conn.execute(text("INSERT INTO items (id, case_id, kind, part_index, slot, size, sha256, blob_key, "
                               "received_at, seq) VALUES ('" + "d" * 32 + "', '" + "a" * 32 + "', 'report', 0, "
                               "'report:0', 4288, '" + "c" * 64 + "', 'k2', CURRENT_TIMESTAMP, 3)"))
-        # the migrations build exactly what the models describe
-        with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
-        assert diff == []
     finally:
         engine.dispose()
     runner.downgrade(empty_url, "base")
     engine = make_engine(empty_url)
     try:
         assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_head_builds_what_the_models_describe(empty_url):
+    """Every revision applied, the schema is exactly the models' (later revisions add tables, so
+    this is checked at the head rather than at 0001)."""
+    runner.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+
+
+def test_0005_pow_spent_is_single_use(empty_url):
+    """A proof-of-work solution is recorded once: the second insert of the same challenge fails
+    in the database itself, whichever request commits first (server.pow.store.spend)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError
+
+    runner.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        table = Base.metadata.tables["pow_spent"]
+        row = {"challenge": "a" * 64, "purpose": "case", "expires_at": datetime(2026, 12, 2, 12, tzinfo=UTC)}
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(**row))
+        with engine.begin() as conn, pytest.raises(IntegrityError):
+            conn.execute(table.insert().values(**row))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pow_spent")).scalar_one() == 1
+    finally:
+        engine.dispose()
+    runner.downgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    try:
+        assert not {"pow_spent", "server_secrets"} & set(inspect(engine).get_table_names())
     finally:
         engine.dispose()
 
