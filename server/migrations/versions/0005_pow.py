@@ -1,7 +1,7 @@
 """proof of work
 
 Revision ID: 0005_pow
-Revises: 0002
+Revises: 0006_unit
 Create Date: 2026-12-02
 
 Proof-of-work solutions already used (single use until their challenge expires) and the
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0005_pow'
-down_revision = '0002'
+down_revision = '0006_unit'
 branch_labels = None
 depends_on = None
 
