@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
@@ -26,7 +25,7 @@ class Settings:
     database_url: str
     blob_dir: Path
     keys_dir: Path
-    pwa_dir: Path
+    pwa_dir: Path | None  # None: the API alone, the citizen app served from elsewhere
     origin: str
     # limits: each breach is a 4xx, never a crash
     max_item_bytes: int = 2 * GiB  # largest envelope, chunked upload
@@ -61,15 +60,36 @@ class Settings:
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> Settings:
+        """Settings from ``env`` (default: the environment). Paths have no default inside the
+        code's own folder: a deployment (or scripts/serve, or a test) names them."""
         env = os.environ if env is None else env
-        data_dir = Path(env.get("TIPLINE_DATA_DIR") or REPO / "var")
+        data_dir = env.get("TIPLINE_DATA_DIR")
+
+        def path(name: str, variable: str, under_data: str | None) -> Path | None:
+            if name in overrides:
+                return overrides[name]
+            if env.get(variable):
+                return Path(env[variable])
+            if data_dir and under_data:
+                return Path(data_dir) / under_data
+            return None
+
+        database_url = overrides.get("database_url") or env.get("DATABASE_URL")
+        if not database_url and data_dir:
+            database_url = f"sqlite:///{Path(data_dir) / 'tipline.sqlite3'}"
         values = dict(
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'tipline.sqlite3'}",
-            blob_dir=Path(env.get("TIPLINE_BLOB_DIR") or data_dir / "blobs"),
-            keys_dir=Path(env.get("TIPLINE_KEYS_DIR") or REPO / "keys"),
-            pwa_dir=Path(env.get("TIPLINE_PWA_DIR") or REPO / "pwa" / "dist"),
+            database_url=database_url,
+            blob_dir=path("blob_dir", "TIPLINE_BLOB_DIR", "blobs"),
+            keys_dir=path("keys_dir", "TIPLINE_KEYS_DIR", None),
+            pwa_dir=path("pwa_dir", "TIPLINE_PWA_DIR", None),
             origin=env.get("TIPLINE_ORIGIN") or "http://127.0.0.1:8000",
         )
+        missing = [variable for name, variable in (("database_url", "DATABASE_URL or TIPLINE_DATA_DIR"),
+                                                   ("blob_dir", "TIPLINE_BLOB_DIR or TIPLINE_DATA_DIR"),
+                                                   ("keys_dir", "TIPLINE_KEYS_DIR"))
+                   if values[name] is None]
+        if missing:
+            raise ValueError("set " + ", ".join(missing) + " (README, 'Configuration')")
         for f in fields(cls):
             if f.name in values or f.type not in ("int", int):
                 continue

@@ -4,12 +4,13 @@ ids, kinds, padded sizes, coarse arrival times and the operator-set triage statu
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from envelope.vocabulary import CaseStatus, ItemKind  # noqa: F401  (names of stored values)
 
 
 class UTCDateTime(TypeDecorator):
@@ -33,21 +34,6 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, int: BigInteger}
-
-
-class CaseStatus(enum.StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    USEFUL = "useful"
-    NOT_ACTIONABLE = "not_actionable"
-    CLOSED = "closed"
-
-
-class ItemKind(enum.StrEnum):
-    REPORT = "report"
-    ATTACHMENT = "attachment"
-    MESSAGE = "message"
-    REPLY = "reply"
 
 
 class Case(Base):
