@@ -49,6 +49,14 @@ class Settings:
     # 1: an operator without an enrolled second factor cannot log in (tipline-server enroll-totp)
     require_totp: int = 1
     check_schema: bool = True
+    # proof of work (server.pow, docs/api.md "Proof of work"): ALTCHA's max number for opening a
+    # case, i.e. twice the SHA-256 evaluations a phone makes on average; 0 turns the work off
+    pow_max_number: int = 0  # off until the citizen app solves it (issue 10, next step)
+    pow_bytes_per_case: int = 16 * MiB  # an item of this size costs as much work as opening a case
+    pow_free_case_bytes: int = 256 * 1024  # items fit free of work while the case holds at most this
+    pow_ttl_seconds: int = 300  # a challenge's life, per case's worth of work it asks for
+    pow_load_cases_per_hour: int = 120  # above this rate of new cases the work grows in proportion
+    pow_max_load_factor: int = 32
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> Settings:
@@ -98,5 +106,10 @@ class Settings:
             raise ValueError("chunks must be at least 2048 bytes so the first one holds the whole header")
         if self.time_resolution < 1:
             raise ValueError("TIPLINE_TIME_RESOLUTION must be at least 1 second")
+        if self.pow_max_number < 0 or self.pow_bytes_per_case < 1 or self.pow_ttl_seconds < 10:
+            raise ValueError("TIPLINE_POW_MAX_NUMBER must be >= 0, TIPLINE_POW_BYTES_PER_CASE >= 1, "
+                             "TIPLINE_POW_TTL_SECONDS >= 10")
+        if self.pow_load_cases_per_hour < 1 or self.pow_max_load_factor < 1:
+            raise ValueError("TIPLINE_POW_LOAD_CASES_PER_HOUR and TIPLINE_POW_MAX_LOAD_FACTOR must be >= 1")
         if self.database_url.startswith("postgres://"):
             raise ValueError("use postgresql+psycopg://… in DATABASE_URL")

@@ -188,3 +188,24 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class PowSpent(Base):
+    """A proof of work already used (server.pow): refused again until its challenge expires.
+    The challenge is a random hash, linked to nothing; the expiry is stored coarse (rounded up)."""
+
+    __tablename__ = "pow_spent"
+
+    challenge: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ServerSecret(Base):
+    """Secrets the server makes for itself on first use (the proof-of-work HMAC key), shared by
+    every worker process through the database."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
