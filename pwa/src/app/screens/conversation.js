@@ -181,7 +181,7 @@ async function conversationView(session) {
     }
     await cacheItems(fetched).catch(() => {});
     if (!toOpen.length) return;
-    const results = await callWorker("open-items", { caseId, x25519: session.keys.x25519, items: toOpen });
+    const results = await callWorker("open-items", { caseId, keys: session.keys, items: toOpen });
     for (const result of results) session.decrypted.set(result.id, result);
   }
 
@@ -194,7 +194,7 @@ async function conversationView(session) {
     const unopened = local.filter((m) => m.state !== STATES.DELIVERED && m.state !== STATES.DRAFT &&
       !session.decrypted.has(`local:${m.itemId}`)).map((m) => m.itemId);
     if (unopened.length) {
-      const results = await callWorker("open-outbox-items", { caseId, x25519: session.keys.x25519, itemIds: unopened });
+      const results = await callWorker("open-outbox-items", { caseId, keys: session.keys, itemIds: unopened });
       for (const result of results) session.decrypted.set(`local:${result.id}`, result);
     }
     const localOpened = new Map(local.map((m) => [m.itemId, session.decrypted.get(`local:${m.itemId}`)])
