@@ -46,6 +46,7 @@ function checkListing(json) {
     status: typeof json.status === "string" ? json.status : "new",
     revision: Number.isInteger(json.revision) ? json.revision : 0,
     readByPoliceUpTo: Number.isInteger(json.read_by_police_up_to) ? json.read_by_police_up_to : null,
+    readByCitizenUpTo: Number.isInteger(json.read_by_citizen_up_to) ? json.read_by_citizen_up_to : 0,
     items: json.items.map((i) => ({ id: i.id, kind: i.kind, seq: i.seq, size: i.size ?? 0, sha256: i.sha256 ?? "",
       receivedAt: typeof i.received_at === "string" ? i.received_at : null })).sort((a, b) => a.seq - b.seq),
   };

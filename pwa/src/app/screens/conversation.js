@@ -216,7 +216,8 @@ async function conversationView(session) {
     revision = Math.max(revision, listing.revision);
     await openMissing(listing.items);
     const { local, localOpened } = await localMessages();
-    const readUpTo = record?.readUpTo ?? 0;
+    // the citizen's read mark: this phone's, or the server's (read on another phone)
+    const readUpTo = Math.max(record?.readUpTo ?? 0, listing.readByCitizenUpTo ?? 0);
     const thread = buildThread({ listing, opened: session.decrypted, local, localOpened, readUpTo });
     render(thread);
     await markRead(thread, readUpTo);
