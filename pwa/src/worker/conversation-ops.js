@@ -129,7 +129,10 @@ export const conversationOps = {
   async "open-items"({ caseId, keys, items }) {
     const opener = receiptKeys(keys);
     const out = [];
-    for (const item of items) out.push(await openItem(item.bytes, { id: item.id, kind: item.kind, caseId }, opener));
+    for (const item of items) {
+      out.push(await openItem(item.bytes, { id: item.id, kind: item.kind, caseId, partIndex: item.partIndex ?? 0 },
+        opener));
+    }
     return out;
   },
 

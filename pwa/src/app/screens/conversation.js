@@ -177,7 +177,7 @@ async function conversationView(session) {
         fetched.push({ id: item.id, caseId, kind: item.kind, seq: item.seq, size: item.size,
           receivedAt: item.receivedAt, data: bytes });
       }
-      toOpen.push({ id: item.id, kind: item.kind, bytes });
+      toOpen.push({ id: item.id, kind: item.kind, partIndex: item.partIndex ?? 0, bytes });
     }
     await cacheItems(fetched).catch(() => {});
     if (!toOpen.length) return;
