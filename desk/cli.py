@@ -18,6 +18,7 @@ from envelope.errors import EnvelopeError
 from envelope.keys import fingerprint
 
 from .client import Client, DeskError
+from .console.command import console_cmd
 from .decrypt import decrypt_case
 from .files import read_json, write_json, write_private
 from .keyring import KDF_PROFILES, Keyring, KeyringError, parse_public_key_document, public_key_document
@@ -223,14 +224,25 @@ def _sign_and_write(ctx: Ctx, *, origin, chosen, expires_days, sequence, previou
 @main.command()
 @click.option("--server", required=True, help="e.g. https://signalement.example")
 @click.option("--username", required=True)
-@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from standard input (and the code from the next line, if any)")
+@click.option("--code", help="the authenticator's code or a recovery code [default: asked]")
 @pass_ctx
 @_fail_cleanly
-def login(ctx: Ctx, server, username, password_stdin):
+def login(ctx: Ctx, server, username, password_stdin, code):
     """Log in to the server; the token is kept in the desk folder (0600) until it expires."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt("Password", hide_input=True,
-                                                                                     err=True)
-    answer = Client(server).login(username, password)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        code = code or sys.stdin.readline().strip() or None
+    else:
+        password = click.prompt("Password", hide_input=True, err=True)
+        code = code or click.prompt("Code (authenticator or recovery)", default="", show_default=False,
+                                    err=True) or None
+    # the device token from an earlier login: this desk's attempts are not slowed down by strangers'
+    device = read_json(ctx.ws.device_file, {}).get(username)
+    answer = Client(server).login(username, password, code, device)
+    if answer.get("device"):
+        write_json(ctx.ws.device_file, {**read_json(ctx.ws.device_file, {}), username: answer["device"]})
     write_json(ctx.ws.session_file, {"server": Client(server).server, "username": username,
                                      "token": answer["token"], "expires_at": answer["expires_at"]})
     console.print(f"logged in as {username} until {answer['expires_at']}")
@@ -324,6 +336,9 @@ def cases(ctx: Ctx):
         table.add_row(cid, meta.get("created_at", "?"), meta.get("status", "?"), str(len(meta.get("items", {}))),
                       ver.get("verdict", "not decrypted"))
     out.print(table)
+
+
+main.add_command(console_cmd)  # the local web console (desk/console)
 
 
 @main.command("demo-setup", hidden=True)
