@@ -20,6 +20,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from envelope import errors
@@ -118,6 +119,29 @@ class Opener:
         return result
 
 
+@dataclass
+class Decrypted:
+    opened: object  # envelope.open.OpenResult: the authenticated header, length and SHA-256
+    path: Path  # the owner-only temp file holding the plaintext: rename it to keep it
+    file: object  # open on that file, at its start
+
+
+@contextmanager
+def decrypted_temp(opener: Opener, envelope_path: Path, listed: dict, folder: Path, label: str):
+    """Decrypt an envelope into an owner-only temp file in ``folder`` (checked against the server's
+    listing); the caller reads it, checks it and renames ``path`` to keep it. Whatever is not
+    renamed is removed on the way out, on success or failure alike, so no unverified plaintext
+    stays on disk under a name anyone would open."""
+    sink, tmp = private_tempfile(folder)
+    try:
+        with sink:
+            opened = opener.open(envelope_path, listed, sink, label)
+            sink.seek(0)
+            yield Decrypted(opened, tmp, sink)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _fail(part: PartResult, exc: Exception) -> PartResult:
     if isinstance(exc, _Refused):
         part.status, part.error_code = exc.status, exc.code
@@ -181,17 +205,14 @@ def _parts_sent_uncleaned(report_path: Path) -> set[int]:
 
 def _report(ws, out: Path, case_id: str, item: dict, opener: Opener) -> tuple[PartResult, dict | None]:
     part = PartResult(item["item_id"], "report", 0, "verified")
-    tmp = None
     try:
-        sink, tmp = private_tempfile(out)
-        with sink:
-            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), item, sink, "report")
+        with decrypted_temp(opener, ws.envelope_path(case_id, item["item_id"]), item, out, "report") as plain:
+            opened = plain.opened
             if opened.header.kind is not Kind.REPORT:  # check_listing made the listing's "report" true
                 raise _Refused("failed", "listing_mismatch", "the envelope is not a report")
             if opened.content_length > MAX_REPORT_BYTES:
                 raise _Refused("failed", "too_large", "the report is implausibly large")
-            sink.seek(0)
-            raw = sink.read()
+            raw = plain.file.read()
         try:
             report = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -204,15 +225,11 @@ def _report(ws, out: Path, case_id: str, item: dict, opener: Opener) -> tuple[Pa
         return part, entries
     except Exception as exc:  # noqa: BLE001 - every failure is reported, none crashes the desk
         return _fail(part, exc), None
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
 
 
 def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries) -> PartResult:
     path = ws.envelope_path(case_id, item["item_id"])
     part = PartResult(item["item_id"], "attachment", item["part_index"], "verified")
-    tmp = None
     try:
         with open(path, "rb") as f:
             header = read_header(f)
@@ -231,17 +248,13 @@ def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries
             part.saved_as, part.length, part.sha256 = done["saved_as"], entry.length, entry.sha256.hex()
             part.detected_media_type = done.get("detected_media_type")
             return part
-        sink, tmp = private_tempfile(folder)
-        with sink:
-            opened = opener.open(path, item, sink, f"attachment {entry.part}")
-            sink.seek(0)
-            head = sink.read(SNIFF_BYTES)
-        check_content(entry, opened.content_length, opened.content_sha256)
-        # The type comes from the bytes, the name is sanitised: never the sender's extension.
-        part.detected_media_type = detect_media_type(head)
-        target = file_in(folder, attachment_file_name(entry.name, entry.part, part.detected_media_type))
-        tmp.replace(target)
-        tmp = None
+        with decrypted_temp(opener, path, item, folder, f"attachment {entry.part}") as plain:
+            opened = plain.opened
+            check_content(entry, opened.content_length, opened.content_sha256)
+            # The type comes from the bytes, the name is sanitised: never the sender's extension.
+            part.detected_media_type = detect_media_type(plain.file.read(SNIFF_BYTES))
+            target = file_in(folder, attachment_file_name(entry.name, entry.part, part.detected_media_type))
+            plain.path.replace(target)
         part.saved_as = str(target.relative_to(out))
         state[item["item_id"]] = {"sha256": item["sha256"], "saved_as": part.saved_as,
                                   "detected_media_type": part.detected_media_type}
@@ -249,9 +262,6 @@ def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries
         part.length, part.sha256 = opened.content_length, opened.content_sha256.hex()
     except Exception as exc:  # noqa: BLE001
         _fail(part, exc)
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
     return part
 
 

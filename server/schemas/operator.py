@@ -1,10 +1,9 @@
 from marshmallow import Schema, fields, validate
 
-from ..ids import MAX_INT64
-from ..models import CaseStatus
-from .common import KINDS
+from envelope.vocabulary import STATUSES
 
-STATUSES = [s.value for s in CaseStatus]
+from ..ids import MAX_INT64
+from .common import KINDS
 
 
 class LoginSchema(Schema):

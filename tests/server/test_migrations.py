@@ -66,6 +66,34 @@ def test_0001_initial_schema_with_data(empty_url):
         engine.dispose()
 
 
+def test_0005_pow_spent_is_single_use(empty_url):
+    """A proof-of-work solution is recorded once: the second insert of the same challenge fails
+    in the database itself, whichever request commits first (server.pow.store.spend)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError
+
+    runner.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        table = Base.metadata.tables["pow_spent"]
+        row = {"challenge": "a" * 64, "purpose": "case", "expires_at": datetime(2026, 12, 2, 12, tzinfo=UTC)}
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(**row))
+        with engine.begin() as conn, pytest.raises(IntegrityError):
+            conn.execute(table.insert().values(**row))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pow_spent")).scalar_one() == 1
+    finally:
+        engine.dispose()
+    runner.downgrade(empty_url, "0006_unit")
+    engine = make_engine(empty_url)
+    try:
+        assert not {"pow_spent", "server_secrets"} & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
 def test_app_refuses_an_unmigrated_database(empty_url, tmp_path, test_keys):
     settings = Settings.from_env(env={}, database_url=empty_url, blob_dir=tmp_path / "b", keys_dir=test_keys.dir,
                                  origin=test_keys.origin)
