@@ -16,6 +16,7 @@ from rich.table import Table
 from envelope import bundle as kb
 from envelope.errors import EnvelopeError
 from envelope.keys import fingerprint
+from envelope.vocabulary import STATUSES
 
 from .client import Client, DeskError
 from .console.command import console_cmd
@@ -27,7 +28,6 @@ from .workspace import Workspace, default_home
 
 console = Console(stderr=True)
 out = Console()
-STATUSES = ["new", "in_progress", "useful", "not_actionable", "closed"]
 
 
 class Ctx:
@@ -224,14 +224,25 @@ def _sign_and_write(ctx: Ctx, *, origin, chosen, expires_days, sequence, previou
 @main.command()
 @click.option("--server", required=True, help="e.g. https://signalement.example")
 @click.option("--username", required=True)
-@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from standard input (and the code from the next line, if any)")
+@click.option("--code", help="the authenticator's code or a recovery code [default: asked]")
 @pass_ctx
 @_fail_cleanly
-def login(ctx: Ctx, server, username, password_stdin):
+def login(ctx: Ctx, server, username, password_stdin, code):
     """Log in to the server; the token is kept in the desk folder (0600) until it expires."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt("Password", hide_input=True,
-                                                                                     err=True)
-    answer = Client(server).login(username, password)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        code = code or sys.stdin.readline().strip() or None
+    else:
+        password = click.prompt("Password", hide_input=True, err=True)
+        code = code or click.prompt("Code (authenticator or recovery)", default="", show_default=False,
+                                    err=True) or None
+    # the device token from an earlier login: this desk's attempts are not slowed down by strangers'
+    device = read_json(ctx.ws.device_file, {}).get(username)
+    answer = Client(server).login(username, password, code, device)
+    if answer.get("device"):
+        write_json(ctx.ws.device_file, {**read_json(ctx.ws.device_file, {}), username: answer["device"]})
     write_json(ctx.ws.session_file, {"server": Client(server).server, "username": username,
                                      "token": answer["token"], "expires_at": answer["expires_at"]})
     console.print(f"logged in as {username} until {answer['expires_at']}")
@@ -360,3 +371,9 @@ def demo_setup(ctx: Ctx, keys_dir, origin, passphrase_file):
 from .officer_cli import officer  # noqa: E402
 
 main.add_command(officer)
+
+# `tipline-desk messages | reply | watch`: the conversation (desk/conversation_cli.py).
+from .conversation_cli import COMMANDS as _CONVERSATION  # noqa: E402
+
+for _command in _CONVERSATION:
+    main.add_command(_command)

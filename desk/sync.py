@@ -8,9 +8,12 @@ anything is written; what each envelope really is, is decided when it is opened 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+
+from envelope.vocabulary import ITEM_KINDS
 
 from .client import Client, DeskError
 from .files import private_dir, read_json, write_json
@@ -19,7 +22,7 @@ from .workspace import Workspace
 
 _ID = re.compile(r"[0-9a-f]{32}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-KINDS = ("report", "attachment", "message", "reply")
+KINDS = ITEM_KINDS
 
 
 def _is_int(value, low: int, high: int) -> bool:
@@ -60,7 +63,10 @@ class SyncReport:
     cursor: int = 0
 
 
-def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: bool = True) -> SyncReport:
+def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: bool = True,
+         on_page: Callable[[dict], None] | None = None) -> SyncReport:
+    """Download every item listed since the saved cursor. ``on_page`` sees each page once it is
+    saved (``tipline-desk watch`` announces what it brought)."""
     state = read_json(ws.sync_file, {})
     if state.get("server") not in (None, client.server):
         raise ValueError(f"this desk folder syncs {state['server']}; use another TIPLINE_DESK_HOME for {client.server}")
@@ -92,6 +98,8 @@ def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: 
                 report.items += 1
             cursor = page["cursor"]
             write_json(ws.sync_file, {"server": client.server, "cursor": cursor})
+            if on_page is not None:
+                on_page(page)
             if not page["more"]:
                 break
     report.cursor = cursor

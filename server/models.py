@@ -4,12 +4,13 @@ ids, kinds, padded sizes, coarse arrival times and the operator-set triage statu
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from envelope.vocabulary import CaseStatus, ItemKind  # noqa: F401  (names of stored values)
 
 
 class UTCDateTime(TypeDecorator):
@@ -33,21 +34,6 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, int: BigInteger}
-
-
-class CaseStatus(enum.StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    USEFUL = "useful"
-    NOT_ACTIONABLE = "not_actionable"
-    CLOSED = "closed"
-
-
-class ItemKind(enum.StrEnum):
-    REPORT = "report"
-    ATTACHMENT = "attachment"
-    MESSAGE = "message"
-    REPLY = "reply"
 
 
 class Case(Base):
@@ -126,8 +112,9 @@ class Operator(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
+    # RFC 6238 secret (base32) once enrolled, and the last time step used (a code works once)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
 
 class OperatorToken(Base):
@@ -143,6 +130,57 @@ class OperatorToken(Base):
     operator: Mapped[Operator] = relationship()
 
 
+class RecoveryCode(Base):
+    """A single-use second-factor code; only its SHA-256 is stored (codes have 50 random bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+
+
+class OperatorDevice(Base):
+    """A desk that once logged in: its attempts skip the per-username slow-down, so a stranger
+    failing on purpose cannot keep the real operator out (services.throttle)."""
+
+    __tablename__ = "operator_devices"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class LoginThrottle(Base):
+    """Failed logins per username, known or not (keyed by a hash, so unknown names behave alike)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Unix seconds, exact: a slow-down of seconds cannot be stored coarsely. The row goes once
+    # its failures are forgotten (minutes), so a stolen database shows only the last few minutes'
+    # failed logins (docs/operations.md, "Times on disk").
+    not_before: Mapped[int] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """One operator action. Each entry's hash covers its fields and the previous entry's hash;
+    the ``audit`` counter holds the last sequence (services.audit)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    item_id: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class Counter(Base):
     """Named monotonic counters; ``feed`` orders the operators' change feed."""
 
@@ -150,3 +188,24 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[int] = mapped_column(default=0)
+
+
+class PowSpent(Base):
+    """A proof of work already used (server.pow): refused again until its challenge expires.
+    The challenge is a random hash, linked to nothing; the expiry is stored coarse (rounded up)."""
+
+    __tablename__ = "pow_spent"
+
+    challenge: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ServerSecret(Base):
+    """Secrets the server makes for itself on first use (the proof-of-work HMAC key), shared by
+    every worker process through the database."""
+
+    __tablename__ = "server_secrets"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    value: Mapped[str] = mapped_column(String(128))
