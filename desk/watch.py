@@ -9,6 +9,7 @@ server without it is polled every ``interval`` seconds instead.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from .files import read_json
 from .sync import sync as run_sync
 
 BELL = "\a"
+_ID = re.compile(r"[0-9a-f]{32}")
 LONG_POLL_SECONDS = 60  # the server answers within about 25 s; this is only the socket's patience
 
 
@@ -41,9 +43,11 @@ def describe(page: dict) -> list[Announcement]:
         elif item["kind"] == "reply":
             out.append(Announcement(f"reply stored in case {case} (#{seq})", False))
     for mark in page.get("reads") or []:
-        if isinstance(mark, dict) and mark.get("by") == "citizen" and type(mark.get("up_to")) is int:
-            out.append(Announcement(f"the citizen read the replies of case {str(mark.get('case_id'))[:32]} "
-                                    f"up to #{mark['up_to']}", False))
+        # read marks are not checked by desk.sync: nothing unchecked reaches the terminal
+        case = mark.get("case_id") if isinstance(mark, dict) else None
+        if isinstance(case, str) and _ID.fullmatch(case) and mark.get("by") == "citizen" \
+                and type(mark.get("up_to")) is int:
+            out.append(Announcement(f"the citizen read the replies of case {case} up to #{mark['up_to']}", False))
     return out
 
 
