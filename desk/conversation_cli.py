@@ -49,14 +49,19 @@ def messages(ctx: Ctx, case_id, no_sync, no_mark_read, passphrase_file):
     citizen's messages read on the server."""
     client = None if no_sync else _logged_in(ctx)
     if client is not None:
-        run_sync(client, ctx.ws, show_progress=False)
-        meta = ctx.ws.load_case_meta(case_id)
         try:
+            run_sync(client, ctx.ws, show_progress=False)
+            meta = ctx.ws.load_case_meta(case_id)
             meta.update({k: v for k, v in client.case(case_id).items() if k != "items"})
             ctx.ws.save_case_meta(case_id, meta)
         except ApiFailure as exc:
-            if exc.status != 404:
+            if exc.status in (401, 403):
                 raise
+            console.print(f"the server did not answer as expected ({exc}): showing what this desk holds")
+            client = None
+        except DeskError as exc:
+            console.print(f"{exc}: showing what this desk holds")
+            client = None
     if case_id not in ctx.ws.synced_cases():
         raise click.ClickException(f"case {case_id} is not on this desk: run `tipline-desk sync`")
     identities = ctx.keyring.identities(passphrase(False, passphrase_file))

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .client import Client
+from .client import ApiFailure, Client, DeskError
 from .files import read_json
 from .sync import sync as run_sync
 
@@ -71,9 +71,20 @@ class Watcher:
             left = None if deadline is None else deadline - self.clock()
             if left is not None and left <= 0:
                 break
-            if self._moved(left):
-                self._catch_up()
+            try:
+                if self._moved(left):
+                    self._catch_up()
+            except ApiFailure as exc:
+                if exc.status in (401, 403):
+                    raise  # the session ended: `tipline-desk login` again
+                self._pause(exc, left)
+            except DeskError as exc:  # the network or the server is away for a moment: keep watching
+                self._pause(exc, left)
         return self.announced
+
+    def _pause(self, exc: Exception, left: float | None) -> None:
+        self.echo(f"({exc}; trying again in {self.interval:g} s)")
+        self.sleep(self.interval if left is None else max(0.0, min(self.interval, left)))
 
     def _moved(self, left: float | None) -> bool:
         cursor = int((read_json(self.ws.sync_file, {}) or {}).get("cursor", 0))
