@@ -70,7 +70,7 @@ def refresh_case(store: Store, ws: Workspace, case_id: str) -> dict:
     """Re-read one case's folders into its index row and searchable text."""
     stamp = source_mtime(ws, case_id)
     case = load_case(ws, case_id)
-    with store.connect() as db:
+    with store.connect(write=True) as db:
         mark = db.execute("SELECT up_to FROM read_marks WHERE case_id = ?", (case_id,)).fetchone()
         row = row_of(case, mark["up_to"] if mark else 0)
         row["source_mtime"] = stamp
