@@ -372,7 +372,9 @@ async function conversationView(session) {
   const draft = new MessageDraft(session);
   const textId = newId("message");
   const hintId = newId("message-hint");
-  const text = h("textarea", { id: textId, name: "message", "aria-describedby": hintId, "data-message-input": "" });
+  // 4000 characters at most (docs/envelope.md section 17): longer is several messages
+  const text = h("textarea", { id: textId, name: "message", "aria-describedby": hintId, "data-message-input": "",
+    maxlength: "4000" });
   const composeStatus = h("p", { class: "field-error", role: "alert", "data-compose-status": "" });
   const note = h("p", { class: "notice notice--ok", role: "status", hidden: true });
   const files = fileList(draft, () => refreshCompose());
