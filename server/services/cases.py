@@ -12,6 +12,7 @@ from envelope.vocabulary import KIND_NAMES
 from ..config import Settings
 from ..errors import Conflict, NotFound, TooLarge
 from ..models import Case, Item, Upload
+from . import storage
 from .clock import coarse_now
 from .feed import next_seq
 
@@ -25,6 +26,11 @@ def slot_for(kind: Kind, part_index: int) -> str | None:
 
 
 def open_case(session: Session, settings: Settings, case_id: str) -> tuple[Case, bool]:
+    with session.begin():
+        case = session.get(Case, case_id)
+        if case is not None:
+            return case, False
+    storage.check(session, settings, reserve=0)
     with session.begin():
         case = session.get(Case, case_id)
         if case is not None:
