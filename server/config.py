@@ -44,6 +44,13 @@ class Settings:
     token_ttl_seconds: int = 3600
     login_max_failures: int = 5
     login_lockout_seconds: int = 900
+    # the conversation (docs/conversation.md): citizen messages, mailbox login, live events
+    max_message_bytes: int = 64 * 1024  # padded length of a message (kind 3)
+    messages_per_hour: int = 30  # citizen messages per case
+    mailbox_challenge_seconds: int = 60
+    mailbox_token_ttl_seconds: int = 900
+    events_wait_seconds: int = 25  # the events process's long poll
+    events_fallback_wait_seconds: int = 5  # the same routes on gunicorn: short, each holds a thread
     check_schema: bool = True
 
     @classmethod

@@ -18,12 +18,14 @@ class ApiError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, details=None):
+    def __init__(self, message: str, *, code: str | None = None, status: int | None = None, details=None,
+                 headers: dict | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.code
         self.status = status or self.status
         self.details = details
+        self.headers = headers or {}  # e.g. Retry-After
 
 
 class NotFound(ApiError):
@@ -71,7 +73,9 @@ _HTTP_CODES = {
 def register(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(err: ApiError):
-        return error_response(err.status, err.code, err.message, err.details)
+        response = error_response(err.status, err.code, err.message, err.details)
+        response.headers.update(err.headers)
+        return response
 
     @app.errorhandler(ValidationError)
     def _validation_error(err: ValidationError):
