@@ -18,6 +18,7 @@ from envelope.errors import EnvelopeError
 from envelope.keys import fingerprint
 
 from .client import Client, DeskError
+from .console.command import console_cmd
 from .decrypt import decrypt_case
 from .files import read_json, write_json, write_private
 from .keyring import KDF_PROFILES, Keyring, KeyringError, parse_public_key_document, public_key_document
@@ -180,11 +181,26 @@ def sign_bundle(ctx: Ctx, origin, recipients, recipient_files, expires_days, seq
         if len(keys) != 1:
             raise click.ClickException("name the recipients with --recipient or --recipient-file")
         chosen = [(keys[0].public_key, "primary")]
-    previous = previous or (out_path if out_path.exists() else None)
-    prev_seq = 0
-    if previous is not None:
-        prev_payload = kb.load_document(previous.read_text())["payload"].encode("ascii")
-        prev_seq = kb.parse_payload(prev_payload, check_lifetime=False).sequence
+    _sign_and_write(ctx, origin=origin, chosen=chosen, expires_days=expires_days, sequence=sequence,
+                    previous=previous, root_id=root_id, out_path=out_path, root_out=root_out,
+                    passphrase_file=passphrase_file)
+
+
+def _previous_bundle(path: Path | None) -> kb.KeyBundle | None:
+    """What the bundle being replaced said (its lifetime unchecked: only its sequence and keys are read)."""
+    if path is None or not path.exists():
+        return None
+    return kb.parse_payload(kb.load_document(path.read_text())["payload"].encode("ascii"), check_lifetime=False)
+
+
+def _sign_and_write(ctx: Ctx, *, origin, chosen, expires_days, sequence, previous, root_id, out_path, root_out,
+                    passphrase_file) -> kb.KeyBundle:
+    """Sign a bundle naming ``chosen`` with a sequence above the previous one's, check it as a phone
+    will, and write it and the root public key."""
+    if previous is not None and not previous.exists():
+        raise click.ClickException(f"{previous} does not exist")
+    prev = _previous_bundle(previous or out_path)
+    prev_seq = prev.sequence if prev else 0
     sequence = sequence or prev_seq + 1
     if sequence <= prev_seq:
         raise click.ClickException(f"the sequence must go above the previous bundle's {prev_seq}")
@@ -193,7 +209,7 @@ def sign_bundle(ctx: Ctx, origin, recipients, recipient_files, expires_days, seq
                               recipients=chosen)
     info, seed = ctx.keyring.root_seed(passphrase(False, passphrase_file), root_id)
     document = kb.sign_bundle(payload, seed)
-    kb.verify_bundle(document, info.public_key, origin=origin, min_sequence=prev_seq)  # as a phone will
+    signed = kb.verify_bundle(document, info.public_key, origin=origin, min_sequence=prev_seq)  # as a phone will
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(document, indent=2) + "\n")
     root_out.write_text(json.dumps(kb.root_key_document(info.public_key), indent=2) + "\n")
@@ -201,20 +217,32 @@ def sign_bundle(ctx: Ctx, origin, recipients, recipient_files, expires_days, seq
     for pk, role in chosen:
         out.print(f"  {role:8} {fingerprint(pk)}")
     out.print(f"  root     {info.fingerprint}")
+    return signed
 
 
 # --- server -------------------------------------------------------------------------------
 @main.command()
 @click.option("--server", required=True, help="e.g. https://signalement.example")
 @click.option("--username", required=True)
-@click.option("--password-stdin", is_flag=True, help="read the password from standard input")
+@click.option("--password-stdin", is_flag=True,
+              help="read the password from standard input (and the code from the next line, if any)")
+@click.option("--code", help="the authenticator's code or a recovery code [default: asked]")
 @pass_ctx
 @_fail_cleanly
-def login(ctx: Ctx, server, username, password_stdin):
+def login(ctx: Ctx, server, username, password_stdin, code):
     """Log in to the server; the token is kept in the desk folder (0600) until it expires."""
-    password = sys.stdin.readline().rstrip("\n") if password_stdin else click.prompt("Password", hide_input=True,
-                                                                                     err=True)
-    answer = Client(server).login(username, password)
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+        code = code or sys.stdin.readline().strip() or None
+    else:
+        password = click.prompt("Password", hide_input=True, err=True)
+        code = code or click.prompt("Code (authenticator or recovery)", default="", show_default=False,
+                                    err=True) or None
+    # the device token from an earlier login: this desk's attempts are not slowed down by strangers'
+    device = read_json(ctx.ws.device_file, {}).get(username)
+    answer = Client(server).login(username, password, code, device)
+    if answer.get("device"):
+        write_json(ctx.ws.device_file, {**read_json(ctx.ws.device_file, {}), username: answer["device"]})
     write_json(ctx.ws.session_file, {"server": Client(server).server, "username": username,
                                      "token": answer["token"], "expires_at": answer["expires_at"]})
     console.print(f"logged in as {username} until {answer['expires_at']}")
@@ -310,6 +338,9 @@ def cases(ctx: Ctx):
     out.print(table)
 
 
+main.add_command(console_cmd)  # the local web console (desk/console)
+
+
 @main.command("demo-setup", hidden=True)
 @click.option("--keys-dir", type=click.Path(file_okay=False, path_type=Path), required=True)
 @click.option("--origin", required=True)
@@ -334,3 +365,9 @@ def demo_setup(ctx: Ctx, keys_dir, origin, passphrase_file):
     for path in (keys_dir / "bundle.json", keys_dir / "root-key.json"):
         os.chmod(path, 0o644)  # public documents
     console.print(f"demo bundle for {origin} written to {keys_dir}")
+
+
+# `tipline-desk officer …` lives in its own module; it uses the helpers above.
+from .officer_cli import officer  # noqa: E402
+
+main.add_command(officer)

@@ -64,8 +64,10 @@ class Client:
             raise ApiFailure(response.status_code, code, message)
         return response
 
-    def login(self, username: str, password: str) -> dict:
-        return self._call("POST", "/session", json={"username": username, "password": password}).json()
+    def login(self, username: str, password: str, code: str | None = None, device: str | None = None) -> dict:
+        body = {"username": username, "password": password}
+        body.update({k: v for k, v in (("code", code), ("device", device)) if v})
+        return self._call("POST", "/session", json=body).json()
 
     def logout(self) -> None:
         self._call("DELETE", "/session")

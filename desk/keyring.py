@@ -155,11 +155,22 @@ class Keyring:
         return secret
 
     def identities(self, passphrase: str) -> list[Identity]:
-        """Every encryption key, unlocked (old ones too: they open old cases)."""
+        """Every encryption key this passphrase opens (old ones too: they open old cases).
+
+        Each officer has their own passphrase; a keyring holding several officers' keys (the
+        one beside the root key, say) unlocks only the keys of whoever types theirs."""
         keys = self.keys("x25519")
         if not keys:
             raise KeyringError(f"no encryption key in {self.path}: run `tipline-desk keygen`")
-        return [Identity(self.secret(k, passphrase)) for k in keys]
+        opened = []
+        for k in keys:
+            try:
+                opened.append(Identity(self.secret(k, passphrase)))
+            except WrongPassphrase:
+                continue
+        if not opened:
+            raise WrongPassphrase(f"this passphrase opens none of the encryption keys in {self.path}")
+        return opened
 
     def root_seed(self, passphrase: str, key_id_prefix: str | None = None) -> tuple[KeyInfo, bytes]:
         roots = self.keys("ed25519")

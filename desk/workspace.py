@@ -2,6 +2,7 @@
 
     keyring/                       encrypted private keys (unless --keyring points elsewhere)
     session.json                   server URL and the current token (0600)
+    device.json                    this desk's device token per username (0600)
     sync.json                      the change-feed cursor
     ciphertext/<case>/<item>.env   envelopes as downloaded (and .part while downloading)
     ciphertext/<case>/case.json    what the server says of the case (status, items)
@@ -39,6 +40,11 @@ class Workspace:
     @property
     def session_file(self) -> Path:
         return self.home / "session.json"
+
+    @property
+    def device_file(self) -> Path:
+        """Device tokens per username (services.throttle on the server), 0600."""
+        return self.home / "device.json"
 
     @property
     def sync_file(self) -> Path:

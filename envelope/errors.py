@@ -156,9 +156,15 @@ class ReceiptBadCharacter(EnvelopeError):
 
 
 class ReceiptBadLength(EnvelopeError):
-    """A receipt has 16 characters."""
+    """A receipt has 18 characters (16 if made before version 2)."""
 
     code = "receipt_bad_length"
+
+
+class ReceiptBadCheck(EnvelopeError):
+    """The receipt's check characters do not match: a character is wrong or two are swapped."""
+
+    code = "receipt_bad_check"
 
 
 # --- key bundle ---------------------------------------------------------------------

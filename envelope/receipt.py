@@ -1,9 +1,13 @@
 """The citizen's receipt and the keys it yields (docs/envelope.md, "Receipt and mailbox keys").
 
-A receipt is 80 random bits, shown as 16 Crockford base32 characters in groups of four
-("7K3M QX2P 9ZTA 4HCW"). Argon2id stretches it into a seed, and the seed gives the citizen's
-X25519 key (operators seal replies to it), Ed25519 key (proves ownership of the mailbox) and
-the mailbox id. The phone (pwa/src/crypto/receipt.js) derives the same bytes.
+A receipt is 80 random bits. Version 2 shows them as 16 Crockford base32 characters and two
+check characters, in six groups of three ("7K3 MQX 2P9 ZTA 4HC W.."): the check (a Reed-Solomon
+code over GF(32), receipt_check.py) catches every single mistyped character and every swap of
+two characters before any network or Argon2id work. Version 1 receipts (the 16 characters
+alone, shown in groups of four) are still accepted. Argon2id stretches the 10 bytes into a seed,
+and the seed gives the citizen's X25519 key (operators seal replies to it), Ed25519 key (proves
+ownership of the mailbox) and the mailbox id. The phone (pwa/src/crypto/receipt.js) derives
+the same bytes.
 """
 
 from __future__ import annotations
@@ -14,11 +18,14 @@ from dataclasses import dataclass
 from nacl.bindings import crypto_scalarmult_base, crypto_sign_seed_keypair
 from nacl.pwhash import argon2id
 
-from .errors import ReceiptBadCharacter, ReceiptBadLength
+from .errors import ReceiptBadCharacter, ReceiptBadCheck, ReceiptBadLength
 from .keys import blake2b, crockford_base32, derive_subkey
+from .receipt_check import check_symbols, is_codeword
 
 RECEIPT_BYTES = 10  # 80 bits, 16 base32 characters
-RECEIPT_CHARACTERS = 16
+RECEIPT_CHARACTERS = 16  # data characters (the whole of a v1 receipt)
+CHECK_CHARACTERS = 2
+RECEIPT_V2_CHARACTERS = RECEIPT_CHARACTERS + CHECK_CHARACTERS
 SALT = blake2b(b"tipline receipt v1")[:16]
 OPSLIMIT = 3
 MEMLIMIT = 64 * 1024 * 1024
@@ -28,7 +35,7 @@ SUBKEY_ED25519 = 2
 SUBKEY_MAILBOX = 3
 MAILBOX_ID_BYTES = 16
 
-_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 # Separators people and phones insert: spaces (tab, line breaks, no-break space included)
 # and dashes (hyphen-minus, U+2010 to U+2015, minus sign).
 _SEPARATORS = dict.fromkeys(map(ord, " \t\n\r\u00a0-\u2010\u2011\u2012\u2013\u2014\u2015\u2212"))
@@ -50,24 +57,51 @@ def new_receipt() -> bytes:
     return os.urandom(RECEIPT_BYTES)
 
 
-def format_receipt(receipt: bytes) -> str:
+def _check_size(receipt: bytes) -> None:
     if len(receipt) != RECEIPT_BYTES:
         raise ValueError(f"a receipt is {RECEIPT_BYTES} bytes")
+
+
+def receipt_characters(receipt: bytes) -> str:
+    """The v2 text without separators: 16 data characters, then the 2 check characters."""
+    _check_size(receipt)
+    data = crockford_base32(receipt)
+    checks = check_symbols([ALPHABET.index(c) for c in data])
+    return data + "".join(ALPHABET[v] for v in checks)
+
+
+def format_receipt(receipt: bytes) -> str:
+    """The v2 form every new receipt is shown in: six groups of three, "7K3 MQX 2P9 ZTA 4HC W..."."""
+    text = receipt_characters(receipt)
+    return " ".join(text[i : i + 3] for i in range(0, len(text), 3))
+
+
+def format_receipt_v1(receipt: bytes) -> str:
+    """The v1 form (four groups of four, no check), for tests and vectors: receipts shown
+    before version 2 look like this and must keep working."""
+    _check_size(receipt)
     text = crockford_base32(receipt)
     return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def parse_receipt(text: str) -> bytes:
-    """The receipt's bytes from what a person typed (case, separators and I/L/O look-alikes forgiven)."""
+    """The receipt's bytes from what a person typed (case, separators and I/L/O look-alikes
+    forgiven). 16 characters are a v1 receipt, 18 a v2 receipt whose check must hold."""
     clean = text.translate(_NORMALISE)
     for i, c in enumerate(clean):
-        if c not in _ALPHABET:
+        if c not in ALPHABET:
             raise ReceiptBadCharacter(f"{c!r} cannot be in a receipt (character {i + 1})")
-    if len(clean) != RECEIPT_CHARACTERS:
-        raise ReceiptBadLength(f"a receipt has {RECEIPT_CHARACTERS} characters, not {len(clean)}")
+    if len(clean) not in (RECEIPT_CHARACTERS, RECEIPT_V2_CHARACTERS):
+        raise ReceiptBadLength(
+            f"a receipt has {RECEIPT_V2_CHARACTERS} characters (or {RECEIPT_CHARACTERS} if made before "
+            f"2026-12), not {len(clean)}"
+        )
+    values = [ALPHABET.index(c) for c in clean]
+    if len(values) == RECEIPT_V2_CHARACTERS and not is_codeword(values):
+        raise ReceiptBadCheck("a character of the receipt is wrong or two are swapped")
     value = 0
-    for c in clean:
-        value = value * 32 + _ALPHABET.index(c)
+    for v in values[:RECEIPT_CHARACTERS]:
+        value = value * 32 + v
     return value.to_bytes(RECEIPT_BYTES, "big")
 
 
@@ -77,8 +111,7 @@ def _kdf(key: bytes, subkey_id: int) -> bytes:
 
 def receipt_seed(receipt: bytes) -> bytes:
     """Argon2id13 (libsodium crypto_pwhash) of the receipt's bytes with the fixed salt."""
-    if len(receipt) != RECEIPT_BYTES:
-        raise ValueError(f"a receipt is {RECEIPT_BYTES} bytes")
+    _check_size(receipt)
     return argon2id.kdf(32, receipt, SALT, opslimit=OPSLIMIT, memlimit=MEMLIMIT)
 
 

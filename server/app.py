@@ -6,13 +6,14 @@ import logging
 
 from flask import Flask
 
-from . import errors, privacy
+from . import errors, keepalive, privacy
 from .blobs import BlobStore
 from .config import Settings
 from .context import Services, close_session
 from .db import make_engine, make_sessionmaker
-from .ids import IdConverter
+from .ids import IdConverter, IndexConverter
 from .keybundle import KeyBundleSource
+from .web import StaticPathConverter
 from .migrations.runner import check_current
 
 
@@ -24,6 +25,10 @@ def create_app(settings: Settings | None = None, *, check_schema: bool | None = 
     app.config["MAX_CONTENT_LENGTH"] = max(settings.max_direct_put_bytes, settings.max_chunk_bytes) + 1024
     app.config["SECRET_KEY"] = None  # no Flask session, hence no cookie, ever
     app.url_map.converters["id"] = IdConverter
+    app.url_map.converters["index"] = IndexConverter
+    app.url_map.converters["static"] = StaticPathConverter
+    # Same-origin API, no CORS: OPTIONS is not a method of any route (405 like any other).
+    app.config["PROVIDE_AUTOMATIC_OPTIONS"] = False
     app.json.sort_keys = False
 
     engine = make_engine(settings.database_url, time_resolution=settings.time_resolution)
@@ -39,6 +44,7 @@ def create_app(settings: Settings | None = None, *, check_schema: bool | None = 
     app.teardown_appcontext(close_session)
     errors.register(app)
     privacy.register(app)
+    keepalive.register(app, app.config["MAX_CONTENT_LENGTH"])
 
     from .citizen import bp as citizen_bp
     from .operator import bp as operator_bp

@@ -9,7 +9,7 @@ born, when a citizen writes; see server.filetimes for the times of files and fol
 
     items/<case[:2]>/<case>.<item>.<sha256[:16]>      stored envelopes
     uploads/<item[:2]>/<item>.<index:08d>.<sha256>    chunks of uploads in progress
-    tmp/.tmp-*                                        files being written
+    tmp/.tmp-*                                        files being written (each locked by its writer)
 
 Keys of items stored by earlier versions (``items/<case[:2]>/<case>/<item>.<sha>``) stay valid:
 the database holds each item's key. Files and folders are the owner's only (0600, 0700).
@@ -17,6 +17,7 @@ the database holds each item's key. Files and folders are the owner's only (0600
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -43,10 +44,18 @@ class Spooled:
     size: int
     sha256: str
     store: BlobStore
+    lock_fd: int = -1
 
     def discard(self) -> None:
         self.path.unlink(missing_ok=True)
         self.store.times.stamp(self.path.parent)
+        self.release()
+
+    def release(self) -> None:
+        """Drop the writer's lock: from now on the file is either gone or under its final name."""
+        if self.lock_fd >= 0:
+            os.close(self.lock_fd)
+            self.lock_fd = -1
 
 
 def _fsync_dir(path: Path) -> None:
@@ -72,6 +81,7 @@ class BlobStore:
             for prefix in PREFIXES:
                 self._make_dirs(self.root / sub / prefix)
         self._make_dirs(self.tmp_dir)
+        self.sweep_temp_files()
 
     def _make_dirs(self, path: Path) -> None:
         """mkdir -p (0700) whose new directories survive a power cut: each new entry's parent is
@@ -129,7 +139,7 @@ class BlobStore:
         """Write pieces to a temp file (fsynced, times made coarse), hashing as we go; the
         caller commits or discards."""
         self._make_dirs(self.tmp_dir)
-        fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix=".tmp-")  # 0600
+        fd, name, lock_fd = self._locked_temp_file()
         self.times.stamp(self.tmp_dir)
         digest = hashlib.sha256()
         size = 0
@@ -144,13 +154,63 @@ class BlobStore:
                 self.times.stamp_fd(f.fileno(), name)  # a rename keeps these times
         except BaseException:
             Path(name).unlink(missing_ok=True)
+            os.close(lock_fd)
             self.times.stamp(self.tmp_dir)
             raise
-        return Spooled(Path(name), size, digest.hexdigest(), self)
+        return Spooled(Path(name), size, digest.hexdigest(), self, lock_fd)
+
+    def _locked_temp_file(self) -> tuple[int, str, int]:
+        """A new temp file (0600) with an exclusive lock held for as long as it is being written:
+        a writer that dies (SIGKILL, OOM, power) drops its lock, and ``sweep_temp_files`` removes
+        its file at the next start. The lock is taken on a second descriptor of the same open file,
+        so that it outlives the writing one."""
+        while True:
+            fd, name = tempfile.mkstemp(dir=self.tmp_dir, prefix=".tmp-")
+            lock_fd = os.dup(fd)
+            fcntl.flock(lock_fd, fcntl.LOCK_EX)
+            try:
+                same = os.stat(name).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                return fd, name, lock_fd
+            os.close(fd)  # a sweep took it between mkstemp and flock: take another name
+            os.close(lock_fd)
+
+    def sweep_temp_files(self) -> int:
+        """Remove the temp files of writers that are gone (no lock held). Safe at any time, with
+        other workers writing: a file being written is locked."""
+        removed = 0
+        for entry in list_dir(self.tmp_dir):
+            if not entry.name.startswith(".tmp-"):
+                continue
+            path = self.tmp_dir / entry.name
+            try:
+                fd = open_noatime(path)
+            except (FileNotFoundError, IsADirectoryError):
+                continue
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            try:
+                path.unlink(missing_ok=True)
+                removed += 1
+            finally:
+                os.close(fd)
+        if removed:
+            self.times.stamp(self.tmp_dir)
+        return removed
 
     def commit(self, spooled: Spooled, final: Path) -> None:
         self._make_dirs(final.parent)
-        os.replace(spooled.path, final)
+        try:
+            os.replace(spooled.path, final)
+        except BaseException:
+            spooled.discard()
+            raise
+        spooled.release()
         _fsync_dir(final.parent)
         self.times.stamp(final.parent, spooled.path.parent)
 
@@ -232,8 +292,13 @@ class BlobStore:
             spooled.discard()
             return False
         times = (st.st_mtime_ns, st.st_mtime_ns)
-        os.utime(spooled.path, ns=times)
-        os.replace(spooled.path, path)
+        try:
+            os.utime(spooled.path, ns=times)
+            os.replace(spooled.path, path)
+        except BaseException:
+            spooled.discard()
+            raise
+        spooled.release()
         _fsync_dir(path.parent)
         os.utime(path, ns=times)  # unchanged by the rename, but the ctime moves to now as well
         self.times.stamp(self.tmp_dir, path.parent)

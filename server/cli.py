@@ -3,6 +3,8 @@
     tipline-server db upgrade | db current
     tipline-server create-operator NAME       (asks for the password)
     tipline-server disable-operator NAME / enable-operator NAME
+    tipline-server enroll-totp NAME           (second factor and recovery codes)
+    tipline-server audit verify | audit show  (the operators' hash-chained audit trail)
     tipline-server gc                         (remove temp files, orphans and stale uploads)
     tipline-server openapi [--out FILE]
 """
@@ -112,6 +114,66 @@ def enable_operator_cmd(username):
 
     set_disabled(_session(), username, False)
     click.echo(f"operator {username!r} enabled")
+
+
+@main.command("enroll-totp")
+@click.argument("username")
+@with_appcontext
+def enroll_totp_cmd(username):
+    """Give an operator a (new) second factor: prints the authenticator URI and ten recovery codes,
+    once. Hand them over in person; any earlier factor and codes stop working."""
+    from .services.operators import enroll_totp
+
+    runner.check_current(_svc().engine, _svc().settings.database_url)
+    try:
+        enrolment = enroll_totp(_session(), _svc().settings, username)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"authenticator (scan or type): {enrolment.uri}")
+    click.echo(f"secret: {enrolment.secret}")
+    click.echo("recovery codes (each works once; keep them apart from the password):")
+    for code in enrolment.recovery_codes:
+        click.echo(f"  {code}")
+
+
+@main.group()
+def audit():
+    """The operators' audit trail (append-only, hash-chained)."""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify_cmd():
+    """Recompute the chain; exit 1 and say where if an entry was edited or removed."""
+    from .services import audit as trail
+
+    s = _session()
+    with s.begin():
+        verdict = trail.verify(s)
+    for problem in verdict.problems:
+        click.echo(f"TAMPERED: {problem}", err=True)
+    click.echo(f"{verdict.entries} entries; head {verdict.head_hash}")
+    sys.exit(0 if verdict.ok else 1)
+
+
+@audit.command("show")
+@click.option("--case", "case_id", help="only this case's entries")
+@click.option("--limit", default=100, show_default=True, help="the last N entries")
+@with_appcontext
+def audit_show_cmd(case_id, limit):
+    """The last entries, oldest first."""
+    from sqlalchemy import select
+
+    from .models import AuditEntry
+
+    s = _session()
+    with s.begin():
+        stmt = select(AuditEntry).order_by(AuditEntry.seq.desc()).limit(limit)
+        if case_id:
+            stmt = stmt.where(AuditEntry.case_id == case_id)
+        for e in reversed(s.scalars(stmt).all()):
+            click.echo(f"{e.seq:>7} {e.at:%Y-%m-%d %H:%M} {e.actor or '-':20} {e.action:20} "
+                       f"{e.case_id or ''} {e.item_id or ''} {e.detail or ''}".rstrip())
 
 
 @main.command("gc")

@@ -42,8 +42,13 @@ class Settings:
     upload_ttl_hours: int = 72
     # operators
     token_ttl_seconds: int = 3600
+    # failures (per username) answered at once; then each waits longer, up to the maximum delay,
+    # and the count is forgotten after the decay (services.throttle)
     login_max_failures: int = 5
-    login_lockout_seconds: int = 900
+    login_max_delay_seconds: int = 60
+    login_decay_seconds: int = 900
+    # 1: an operator without an enrolled second factor cannot log in (tipline-server enroll-totp)
+    require_totp: int = 1
     # the conversation (docs/conversation.md): citizen messages, mailbox login, live events
     max_message_bytes: int = 64 * 1024  # padded length of a message (kind 3)
     messages_per_hour: int = 30  # citizen messages per case

@@ -19,7 +19,7 @@ class ApiError(Exception):
     code = "bad_request"
 
     def __init__(self, message: str, *, code: str | None = None, status: int | None = None, details=None,
-                 headers: dict | None = None):
+                 headers: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.code = code or self.code

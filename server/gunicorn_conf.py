@@ -39,3 +39,10 @@ logconfig_dict = {
 }
 # gunicorn 25+ opens a control socket in the home directory; the tip line does not need one.
 control_socket_disable = True
+
+
+def pre_request(worker, req):
+    """Lets the app close a connection whose body it chose not to read (server.keepalive)."""
+    from server import keepalive
+
+    keepalive.bind(req)

@@ -19,6 +19,24 @@ from .errors import ApiError
 # partial chunk would sit in memory instead of on disk, and per-request memory would grow 16-fold.
 READ_BLOCK = 64 * 1024
 _DIGEST = re.compile(r"(?:^|,)\s*sha-256\s*=\s*:([A-Za-z0-9+/=]+):\s*(?:,|$)")
+# No body of this API nests deeper than 3; the parser's own limit (the recursion limit) would be
+# a RecursionError, hence a 500, and a deep tree costs every later walk over it.
+MAX_JSON_DEPTH = 32
+
+
+def json_depth(value) -> int:
+    """How deep a parsed JSON value nests (a scalar is 0), without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            node = node.values()
+        elif not isinstance(node, list):
+            deepest = max(deepest, depth)
+            continue
+        deepest = max(deepest, depth + 1)
+        stack.extend((child, depth + 1) for child in node)
+    return deepest
 
 
 def json_body(schema: Schema, max_bytes: int) -> dict:
@@ -34,7 +52,15 @@ def json_body(schema: Schema, max_bytes: int) -> dict:
         data = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         raise ApiError("the body is not valid JSON", code="bad_json") from None
+    except RecursionError:
+        raise _too_deep() from None
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise _too_deep()
     return schema.load(data)
+
+
+def _too_deep() -> ApiError:
+    return ApiError(f"JSON bodies nest at most {MAX_JSON_DEPTH} levels deep", code="json_too_deep")
 
 
 def octet_body(max_bytes: int, *, what: str = "body") -> tuple[BinaryIO, int]:

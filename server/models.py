@@ -132,8 +132,9 @@ class Operator(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None]
+    # RFC 6238 secret (base32) once enrolled, and the last time step used (a code works once)
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_last_step: Mapped[int | None]
 
 
 class OperatorToken(Base):
@@ -147,6 +148,57 @@ class OperatorToken(Base):
     expires_at: Mapped[datetime] = mapped_column(index=True)
 
     operator: Mapped[Operator] = relationship()
+
+
+class RecoveryCode(Base):
+    """A single-use second-factor code; only its SHA-256 is stored (codes have 50 random bits)."""
+
+    __tablename__ = "recovery_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+
+
+class OperatorDevice(Base):
+    """A desk that once logged in: its attempts skip the per-username slow-down, so a stranger
+    failing on purpose cannot keep the real operator out (services.throttle)."""
+
+    __tablename__ = "operator_devices"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id", ondelete="CASCADE"), index=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+
+class LoginThrottle(Base):
+    """Failed logins per username, known or not (keyed by a hash, so unknown names behave alike)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # Unix seconds, exact: a slow-down of seconds cannot be stored coarsely. The row goes once
+    # its failures are forgotten (minutes), so a stolen database shows only the last few minutes'
+    # failed logins (docs/operations.md, "Times on disk").
+    not_before: Mapped[int] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """One operator action. Each entry's hash covers its fields and the previous entry's hash;
+    the ``audit`` counter holds the last sequence (services.audit)."""
+
+    __tablename__ = "audit_log"
+
+    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    item_id: Mapped[str | None] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(500))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class Counter(Base):

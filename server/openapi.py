@@ -12,6 +12,8 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from . import openapi_conversation as conversation
+from .config import Settings
+from .ids import MAX_INT32
 from .schemas import citizen as c
 from .schemas import common as cm
 from .schemas import operator as o
@@ -21,9 +23,19 @@ OCTETS = {"application/octet-stream": {"schema": {"type": "string", "format": "b
 DIGEST_HEADER = {
     "name": "Content-Digest",
     "in": "header",
-    "description": "RFC 9530: `sha-256=:<base64>:` of the body",
-    "schema": {"type": "string"},
+    "description": "RFC 9530: `sha-256=:<base64 of the 32-byte SHA-256 of the body>:` (other algorithms may "
+                   "be listed too, comma-separated; the sha-256 one is checked). Example: "
+                   "`sha-256=:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=:` (the empty body)",
+    "schema": {"type": "string", "pattern": "^sha-256=:[A-Za-z0-9+/]{43}=:$"},
 }
+DEFAULTS = Settings.__dataclass_fields__
+MIN_CHUNK = DEFAULTS["min_chunk_bytes"].default
+MAX_CHUNK = DEFAULTS["max_chunk_bytes"].default
+MAX_DIRECT = DEFAULTS["max_direct_put_bytes"].default
+INDEX = {"name": "index", "in": "path", "required": True,
+         "schema": {"type": "integer", "minimum": 0, "maximum": MAX_INT32},
+         "description": "chunk number, from 0 to chunk_count - 1"}
+RETRY_AFTER = {"Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}}}
 
 SCHEMAS = {
     "Error": cm.ErrorSchema,
@@ -57,19 +69,34 @@ def _ok(status: int, schema: str | None, description: str) -> dict:
 
 
 def _errors(*codes: tuple[int, str]) -> dict:
-    return {str(status): {"description": text, "content": _json("Error")} for status, text in codes}
+    out = {}
+    for status, text in codes:
+        out[str(status)] = {"description": text, "content": _json("Error")}
+        if status in (503, 507):
+            out[str(status)]["headers"] = RETRY_AFTER
+    return out
 
 
 def _params(*names: str) -> list[dict]:
     return [{"name": n, "in": "path", "required": True, "schema": ID} for n in names]
 
 
-BAD_ID = (400, "malformed id, JSON or body (`bad_id`, `bad_json`, `invalid_request`, `truncated_body`)")
+BAD_ID = (400, "malformed id, JSON or body (`bad_id`, `bad_json`, `json_too_deep`, `invalid_request`, "
+               "`truncated_body`, `bad_request`)")
+BAD_INDEX = (400, "malformed id or chunk index (`bad_id`, `bad_index`, `bad_digest_header`, `digest_required`, "
+                  "`truncated_body`, `bad_request`)")
 NO_CASE = (404, "no such case (`case_not_found`)")
 UNSUPPORTED = (415, "wrong Content-Type (`unsupported_media_type`)")
 NOT_ENVELOPE = (422, "not a well-formed envelope for this case (`not_an_envelope` with `details.reason`, "
                      "`wrong_case`, `id_mismatch`, `wrong_kind`, `digest_mismatch`)")
 UNAUTH = (401, "missing, unknown or expired token (`unauthorized`, `invalid_token`)")
+TOO_LARGE_JSON = (413, "JSON body over its limit (`too_large`)")
+LENGTH = (411, "Content-Length required (`length_required`)")
+# Every route that reads the database may find it unreachable or too busy for a while.
+UNAVAILABLE = (503, "the database is unreachable or busy (`unavailable`): retry after `Retry-After` seconds")
+# Every route that stores anything refuses before the disk fills (docs/operations.md, "Storage").
+FULL = (507, "storage budget reached or disk nearly full (`insufficient_storage`): nothing was stored; "
+             "retry after `Retry-After` seconds")
 
 
 def _operations() -> dict[str, dict[str, dict]]:
@@ -83,106 +110,125 @@ def _operations() -> dict[str, dict[str, dict]]:
         "/api/v1/cases/{case_id}": {
             "put": {"tags": ["citizen"], "summary": "Open a case (idempotent)", "parameters": _params("case_id"),
                     "responses": {**_ok(201, "CitizenCase", "opened"), **_ok(200, "CitizenCase", "already open"),
-                                  **_errors(BAD_ID)}},
+                                  **_errors(BAD_ID, UNAVAILABLE, FULL)}},
             "get": {"tags": ["citizen"], "summary": "What the server holds of a case",
                     "parameters": _params("case_id"),
-                    "responses": {**_ok(200, "CitizenCase", "the case's item receipts"), **_errors(BAD_ID, NO_CASE)}},
+                    "responses": {**_ok(200, "CitizenCase", "the case's item receipts"),
+                                  **_errors(BAD_ID, NO_CASE, UNAVAILABLE)}},
         },
         "/api/v1/cases/{case_id}/items/{item_id}": {
             "put": {"tags": ["citizen"], "summary": "Store a whole envelope under its id (idempotent)",
+                    "description": f"The body is the whole envelope, at most {MAX_DIRECT} bytes by default "
+                                   "(`TIPLINE_MAX_DIRECT_PUT_BYTES`); larger ones go through a resumable upload.",
                     "parameters": case_item + [dict(DIGEST_HEADER, required=False)],
                     "requestBody": {"required": True, "content": OCTETS},
                     "responses": {**_ok(201, "ItemReceipt", "stored"), **_ok(200, "ItemReceipt", "same bytes again"),
-                                  **_errors(BAD_ID, NO_CASE,
+                                  **_errors((400, "`bad_id`, `bad_digest_header`, `truncated_body`, `bad_request`"),
+                                            NO_CASE,
                                             (409, "other bytes under this id (`item_conflict`), part already "
                                                   "filled (`slot_taken`), `upload_in_progress`, `too_many_items`"),
-                                            (411, "Content-Length required (`length_required`)"),
-                                            (413, "over a size limit (`item_too_large`, `case_too_large`)"),
-                                            UNSUPPORTED, NOT_ENVELOPE)}},
+                                            LENGTH,
+                                            (413, "over a size limit (`item_too_large`, `case_too_large`, "
+                                                  "`too_large`)"),
+                                            UNSUPPORTED, NOT_ENVELOPE, UNAVAILABLE, FULL)}},
         },
         "/api/v1/cases/{case_id}/uploads/{item_id}": {
             "put": {"tags": ["citizen"], "summary": "Start or find again a resumable upload",
+                    "description": f"Every chunk but the last is `chunk_size` bytes: at least {MIN_CHUNK} "
+                                   f"(`TIPLINE_MIN_CHUNK_BYTES`) unless one chunk holds the whole envelope, at most "
+                                   f"{MAX_CHUNK} (`TIPLINE_MAX_CHUNK_BYTES`); anything else is `400 bad_chunk_size`.",
                     "parameters": case_item,
                     "requestBody": {"required": True, "content": _json("UploadCreate")},
                     "responses": {**_ok(201, "UploadState", "created"), **_ok(200, "UploadState", "already known"),
-                                  **_errors(BAD_ID, NO_CASE,
+                                  **_errors((400, BAD_ID[1] + ", `bad_chunk_size`"), NO_CASE,
                                             (409, "`upload_conflict`, `item_conflict`, `slot_taken`, "
                                                   "`too_many_items`, `too_many_uploads`"),
                                             (413, "`item_too_large`, `case_too_large`, `too_large`"),
-                                            UNSUPPORTED, NOT_ENVELOPE)}},
+                                            UNSUPPORTED, NOT_ENVELOPE, UNAVAILABLE, FULL)}},
             "get": {"tags": ["citizen"], "summary": "Which chunks the server holds", "parameters": case_item,
                     "responses": {**_ok(200, "UploadState", "state"),
-                                  **_errors(BAD_ID, (404, "`case_not_found`, `upload_not_found`"))}},
+                                  **_errors(BAD_ID, (404, "`case_not_found`, `upload_not_found`"), UNAVAILABLE)}},
             "delete": {"tags": ["citizen"], "summary": "Abort an upload", "parameters": case_item,
                        "responses": {"204": {"description": "aborted"},
                                      **_errors(BAD_ID, (404, "`upload_not_found`"),
-                                               (409, "already complete (`already_complete`)"))}},
+                                               (409, "already complete (`already_complete`)"), UNAVAILABLE)}},
         },
         "/api/v1/cases/{case_id}/uploads/{item_id}/chunks/{index}": {
             "put": {"tags": ["citizen"], "summary": "Store one chunk (idempotent)",
-                    "parameters": case_item + [
-                        {"name": "index", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 0}},
-                        dict(DIGEST_HEADER, required=True)],
+                    "description": "The body is exactly `chunk_size` bytes (the last chunk: the rest of the "
+                                   "envelope). A chunk the server already holds with the same digest answers 200 "
+                                   "without storing anything.",
+                    "parameters": case_item + [INDEX, dict(DIGEST_HEADER, required=True)],
                     "requestBody": {"required": True, "content": OCTETS},
                     "responses": {**_ok(201, "ChunkReceipt", "stored"), **_ok(200, "ChunkReceipt", "already held"),
-                                  **_errors(BAD_ID, (404, "`upload_not_found`"),
+                                  **_errors(BAD_INDEX, (404, "`upload_not_found`"),
                                             (409, "other bytes for this chunk (`chunk_conflict`), "
                                                   "`already_complete`"),
-                                            (411, "`length_required`"), (413, "`chunk_too_large`"), UNSUPPORTED,
+                                            LENGTH, (413, "`chunk_too_large`, `too_large`"), UNSUPPORTED,
                                             (422, "`bad_chunk_index`, `bad_chunk_length`, `digest_mismatch`, "
-                                                  "`header_mismatch`"))}},
+                                                  "`header_mismatch`"), UNAVAILABLE, FULL)}},
         },
         "/api/v1/cases/{case_id}/uploads/{item_id}/complete": {
             "post": {"tags": ["citizen"], "summary": "Assemble the chunks into the stored item (idempotent)",
                      "parameters": case_item,
                      "responses": {**_ok(200, "UploadState", "complete; `item` is the receipt"),
-                                   **_errors(BAD_ID, (404, "`upload_not_found`"),
-                                             (409, "chunks missing (`upload_incomplete`, `details.missing`)"),
-                                             (422, "`sha256_mismatch`"))}},
+                                   **_errors(BAD_ID, (404, "`case_not_found`, `upload_not_found`"),
+                                             (409, "chunks missing (`upload_incomplete`, `details.missing`), "
+                                                   "`item_conflict`, `slot_taken`, `too_many_items`"),
+                                             (413, "`case_too_large`"),
+                                             (422, "`sha256_mismatch`"), UNAVAILABLE, FULL)}},
         },
         "/api/operator/v1/session": {
             "post": {"tags": ["operator"], "summary": "Log in", "security": [],
                      "requestBody": {"required": True, "content": _json("Login")},
                      "responses": {**_ok(201, "Token", "a bearer token"),
-                                   **_errors(BAD_ID, (401, "`invalid_credentials`"),
-                                             (429, "locked after repeated failures (`locked`)"), UNSUPPORTED)}},
+                                   **_errors(BAD_ID, (401, "`invalid_credentials`"), TOO_LARGE_JSON,
+                                             (429, "locked after repeated failures (`locked`)"), UNSUPPORTED,
+                                             UNAVAILABLE)}},
             "delete": {"tags": ["operator"], "summary": "Log out (revoke this token)",
-                       "responses": {"204": {"description": "revoked"}, **_errors(UNAUTH)}},
+                       "responses": {"204": {"description": "revoked"}, **_errors(UNAUTH, UNAVAILABLE)}},
         },
         "/api/operator/v1/whoami": {
             "get": {"tags": ["operator"], "summary": "The operator a token belongs to",
-                    "responses": {**_ok(200, "Operator", "operator"), **_errors(UNAUTH)}},
+                    "responses": {**_ok(200, "Operator", "operator"), **_errors(UNAUTH, UNAVAILABLE)}},
         },
         "/api/operator/v1/changes": {
             "get": {"tags": ["operator"], "summary": "Cases changed and items stored since a cursor",
                     "parameters": [
-                        {"name": "since", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}},
+                        {"name": "since", "in": "query",
+                         "schema": {"type": "integer", "minimum": 0, "maximum": 2**63 - 1, "default": 0}},
                         {"name": "limit", "in": "query",
                          "schema": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 200}}],
                     "responses": {**_ok(200, "Changes", "a page of the feed"),
-                                  **_errors(UNAUTH, (400, "`invalid_request`"))}},
+                                  **_errors(UNAUTH, (400, "`invalid_request`"), UNAVAILABLE)}},
         },
         "/api/operator/v1/cases/{case_id}": {
             "get": {"tags": ["operator"], "summary": "A case and its items", "parameters": _params("case_id"),
-                    "responses": {**_ok(200, "CaseDetail", "the case"), **_errors(UNAUTH, BAD_ID, NO_CASE)}},
+                    "responses": {**_ok(200, "CaseDetail", "the case"),
+                                  **_errors(UNAUTH, BAD_ID, NO_CASE, UNAVAILABLE)}},
         },
         "/api/operator/v1/cases/{case_id}/status": {
             "put": {"tags": ["operator"], "summary": "Set a case's triage status", "parameters": _params("case_id"),
                     "requestBody": {"required": True, "content": _json("StatusUpdate")},
                     "responses": {**_ok(200, "CaseDetail", "the case"),
-                                  **_errors(UNAUTH, BAD_ID, NO_CASE, UNSUPPORTED)}},
+                                  **_errors(UNAUTH, BAD_ID, NO_CASE, TOO_LARGE_JSON, UNSUPPORTED, UNAVAILABLE,
+                                            FULL)}},
         },
         "/api/operator/v1/items/{item_id}/content": {
             "get": {"tags": ["operator"], "summary": "An item's ciphertext (Range requests supported)",
                     "parameters": _params("item_id"),
                     "responses": {"200": {"description": "the envelope", "content": OCTETS},
                                   "206": {"description": "a byte range of the envelope", "content": OCTETS},
+                                  "304": {"description": "not modified (If-None-Match matched the ETag)"},
                                   **_errors(UNAUTH, BAD_ID, (404, "`item_not_found`"),
-                                            (416, "`range_not_satisfiable`"))}},
+                                            (416, "`range_not_satisfiable`"), UNAVAILABLE)}},
         },
         "/api/healthz": {
-            "get": {"tags": ["meta"], "summary": "Liveness and database reachability", "security": [],
-                    "responses": {**_ok(200, "Health", "ok"), **_errors((503, "database unreachable"))}},
+            "get": {"tags": ["meta"], "summary": "Liveness, database reachability and room to store",
+                    "security": [],
+                    "responses": {**_ok(200, "Health", "`ok`, or `degraded` when storage is low (new uploads get "
+                                                       "507 until room is made)"),
+                                  **_errors((503, "database unreachable (`unhealthy`)"))}},
         },
         "/api/openapi.json": {
             "get": {"tags": ["meta"], "summary": "This document", "security": [],

@@ -25,7 +25,7 @@ SCHEMAS = {  # nested schemas before those that nest them (apispec registers tho
 
 MAILBOX_TOKEN = [{"mailboxToken": []}]
 TOKEN_401 = (401, "missing, unknown or expired mailbox token (`invalid_token`): open the mailbox again")
-AFTER = {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+AFTER = {"name": "after", "in": "query", "schema": {"type": "integer", "minimum": 0, "maximum": 2**53, "default": 0}}
 RATE = (429, "too many messages in this case this hour (`rate_limited`, `Retry-After` header, "
              "`details.retry_after`)")
 MESSAGE_413 = (413, "a message over its size limit (`message_too_large`)")

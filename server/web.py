@@ -11,6 +11,7 @@ from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, request, send_from_directory
 from sqlalchemy import text
+from werkzeug.routing import PathConverter
 
 from .context import services, session
 from .errors import ApiError
@@ -46,9 +47,16 @@ def index():
     return _static("index.html")
 
 
-@bp.get("/<path:filename>")
+@bp.get("/<static:filename>")
 def static_file(filename: str):
     return _static(filename)
+
+
+class StaticPathConverter(PathConverter):
+    """A file of the app: any path but /api/…, so that an unknown API path is a 404 and a known
+    one asked with another method is a 405 whose Allow lists that route's methods only."""
+
+    regex = r"(?!api/)[^/].*?"
 
 
 # Hashed assets never change under their name; everything else is revalidated on each load
@@ -59,8 +67,6 @@ MIMETYPES = {".webmanifest": "application/manifest+json", ".js": "text/javascrip
 
 
 def _static(filename: str):
-    if filename.startswith("api/"):  # an unknown API path is a JSON 404, never a file lookup
-        raise ApiError("no such API endpoint", code="not_found", status=404)
     if filename.endswith((".br", ".gz")) or filename == "build.json":
         raise ApiError("no such file", code="not_found", status=404)
     root = services().settings.pwa_dir

@@ -127,8 +127,11 @@ def settings_overrides() -> dict:
 
 @pytest.fixture
 def settings(database_url, tmp_path, test_keys, settings_overrides) -> Settings:
+    # Operators log in with a password alone here; tests/server/test_operator_login.py requires
+    # the second factor, as production does by default.
+    overrides = {"require_totp": 0, **settings_overrides}
     return Settings.from_env(env={}, database_url=database_url, blob_dir=tmp_path / "blobs", keys_dir=test_keys.dir,
-                             pwa_dir=REPO / "pwa", origin=ORIGIN, **settings_overrides)
+                             pwa_dir=REPO / "pwa", origin=ORIGIN, **overrides)
 
 
 @pytest.fixture

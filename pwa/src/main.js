@@ -9,9 +9,11 @@ import { addMessages, applyStatic, initLanguage, t } from "./app/i18n.js";
 import { onPoliceKey, recheckPoliceKey, refreshPoliceKey } from "./app/police-key.js";
 import { currentPath, route, startRouter } from "./app/router.js";
 import { homeScreen } from "./app/screens/home.js";
+import { conversationScreen, leaveConversation } from "./app/screens/conversation.js";
 import { anonymityScreen, faqScreen } from "./app/screens/info.js";
 import { keptDraft } from "./app/draft-vault.js";
 import { outboxScreen } from "./app/screens/outbox.js";
+import { receiptScreen } from "./app/screens/receipt-entry.js";
 import { draftInProgress, reportScreen } from "./app/screens/report.js";
 import { reviewScreen } from "./app/screens/review.js";
 import { leaveSentScreen, sentScreen } from "./app/screens/sent.js";
@@ -26,6 +28,8 @@ route("envoi/:caseId", sentScreen);
 route("envois", outboxScreen);
 route("questions", faqScreen);
 route("anonymat", anonymityScreen);
+route("recu", receiptScreen);
+route("conversation/:caseId", conversationScreen);
 
 let last = null;
 let shownPath = null; // the path whose screen is showing: focus moves only when it changes
@@ -33,6 +37,7 @@ let shownPath = null; // the path whose screen is showing: focus moves only when
 async function render(screen, params) {
   last = { screen, params };
   leaveSentScreen(screen === sentScreen ? params?.caseId : null);
+  leaveConversation(screen === conversationScreen ? params?.caseId : null);
   const main = document.getElementById("main");
   let nodes;
   try {

@@ -26,7 +26,7 @@ def upload_status(case_id: str, item_id: str):
     return respond(state_schema, uploads.status(session(), case_id=case_id, item_id=item_id))
 
 
-@bp.put(BASE + "/chunks/<int:index>")
+@bp.put(BASE + "/chunks/<index:index>")
 def put_chunk(case_id: str, item_id: str, index: int):
     """Store chunk ``index`` (Content-Digest: sha-256 required). The same bytes again are a no-op."""
     svc = services()

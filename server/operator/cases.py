@@ -1,13 +1,12 @@
-from flask import request
+from flask import g, request
 from sqlalchemy import select
 
 from ..context import services, session
 from ..http import json_body, respond
 from ..models import Case, Mailbox
 from ..schemas.operator import CaseDetailSchema, ChangesQuerySchema, ChangesSchema, StatusUpdateSchema
-from ..services import conversation, feed
+from ..services import conversation, feed, triage
 from ..services.cases import get_case
-from ..services.clock import coarse_now
 from . import bp, require_operator
 
 changes_query = ChangesQuerySchema()
@@ -43,16 +42,12 @@ def case_detail(case_id: str):
 @require_operator
 def set_status(case_id: str):
     """Set the triage status (new, in_progress, useful, not_actionable, closed)."""
-    data = json_body(status_schema, services().settings.max_json_bytes)
+    settings = services().settings
+    data = json_body(status_schema, settings.max_json_bytes)
+    triage.set_status(session(), settings, case_id, data["status"], actor=g.operator.username)
     s = session()
     with s.begin():
-        case: Case = get_case(s, case_id, lock=True)
-        if case.status != data["status"]:
-            case.status = data["status"]
-            case.status_changed_at = coarse_now(services().settings.time_resolution)
-            case.change_seq = feed.next_seq(s)
-            conversation.touch_mailbox(s, case.id)  # the citizen's screen shows the status
-        detail = _detail(s, case)
+        detail = _detail(s, get_case(s, case_id))
     return respond(detail_schema, detail)
 
 

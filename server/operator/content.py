@@ -1,7 +1,8 @@
-from ..context import session
+from flask import g
+
+from ..context import services, session
 from ..downloads import envelope_response
-from ..errors import NotFound
-from ..models import Item
+from ..services import triage
 from . import bp, require_operator
 
 
@@ -9,10 +10,5 @@ from . import bp, require_operator
 @require_operator
 def item_content(item_id: str):
     """The envelope's bytes, with Range support so an interrupted download resumes."""
-    s = session()
-    with s.begin():
-        item = s.get(Item, item_id)
-        if item is None:
-            raise NotFound("no such item", code="item_not_found")
-        key, sha256 = item.blob_key, item.sha256
+    key, sha256 = triage.item_for_download(session(), services().settings, item_id, actor=g.operator.username)
     return envelope_response(item_id, key, sha256)

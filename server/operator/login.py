@@ -13,18 +13,21 @@ operator_schema = OperatorSchema()
 
 @bp.post("/session")
 def login():
-    """Exchange a username and password for a short-lived bearer token."""
+    """Exchange a username, password and second-factor code for a short-lived bearer token."""
     svc = services()
     data = json_body(login_schema, svc.settings.max_json_bytes)
-    token, expires_at, op = operators.login(session(), svc.settings, data["username"], data["password"])
-    return respond(token_schema, {"token": token, "expires_at": expires_at, "operator": op}, 201)
+    result = operators.login(session(), svc.settings, data["username"], data["password"], code=data["code"],
+                             device=data["device"])
+    return respond(token_schema, {"token": result.token, "expires_at": result.expires_at,
+                                  "operator": result.operator, "device": result.device}, 201)
 
 
 @bp.delete("/session")
 @require_operator
 def logout():
     """Revoke the token used for this request."""
-    operators.logout(session(), request.headers["Authorization"])
+    token = request.headers["Authorization"][len("Bearer "):].strip()
+    operators.logout(session(), services().settings, token, g.operator.username)
     return ("", 204)
 
 

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from ..ids import MAX_INT32, MAX_INT64
 from .common import HEX64, ItemReceiptSchema
 
 
@@ -19,9 +20,9 @@ class CitizenCaseSchema(Schema):
 
 
 class UploadCreateSchema(Schema):
-    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+    size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_INT64),
                           metadata={"description": "total envelope size in bytes"})
-    chunk_size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1),
+    chunk_size = fields.Integer(required=True, strict=True, validate=validate.Range(min=1, max=MAX_INT32),
                                 metadata={"description": "size of every chunk but the last"})
     sha256 = fields.String(required=True, validate=HEX64, metadata={"description": "SHA-256 of the whole envelope"})
     header = fields.String(required=True, validate=validate.Length(min=1, max=4096),

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from ..ids import MAX_INT64
 from ..models import CaseStatus
 from .common import KINDS
 from .mailbox import ReadMarkSchema
@@ -10,6 +11,11 @@ STATUSES = [s.value for s in CaseStatus]
 class LoginSchema(Schema):
     username = fields.String(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+    code = fields.String(load_default=None, validate=validate.Length(max=32),
+                         metadata={"description": "the authenticator's 6-digit code, or a recovery code"})
+    device = fields.String(load_default=None, validate=validate.Length(max=128),
+                           metadata={"description": "the device token an earlier login returned: its attempts "
+                                                    "are not slowed down by strangers' failures"})
 
 
 class OperatorSchema(Schema):
@@ -20,6 +26,8 @@ class TokenSchema(Schema):
     token = fields.String(required=True, metadata={"description": "send as Authorization: Bearer <token>"})
     expires_at = fields.DateTime(required=True)
     operator = fields.Nested(OperatorSchema, required=True)
+    device = fields.String(allow_none=True, metadata={"description": "a new device token to keep and send at the "
+                                                                     "next login (null: keep the one sent)"})
 
 
 class ItemSchema(Schema):
@@ -53,7 +61,7 @@ class CaseDetailSchema(CaseSchema):
 
 
 class ChangesQuerySchema(Schema):
-    since = fields.Integer(load_default=0, validate=validate.Range(min=0))
+    since = fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT64))
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 

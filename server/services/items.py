@@ -11,7 +11,7 @@ from __future__ import annotations
 from itertools import chain
 from typing import BinaryIO
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -79,6 +79,7 @@ def commit_item(
     sender: str = conversation.CITIZEN,
 ) -> tuple[Item, bool]:
     item_id = header.envelope_id.hex()
+    key = None  # set once the blob is under its final name
     try:
         with session.begin():
             get_case(session, case_id, lock=True)
@@ -120,13 +121,30 @@ def commit_item(
         spooled.discard()
         with session.begin():
             existing = session.get(Item, item_id)
-            if existing is None:
-                raise Conflict("the case already holds another envelope for this part", code="slot_taken") from None
-            return same_or_conflict(existing, case_id, spooled.sha256), False
+        if existing is None or existing.blob_key != key:
+            _forget_unlisted_blob(session, blobs, key)
+        if existing is None:
+            raise Conflict("the case already holds another envelope for this part", code="slot_taken") from None
+        return same_or_conflict(existing, case_id, spooled.sha256), False
     except BaseException:
         spooled.discard()
+        _forget_unlisted_blob(session, blobs, key)
         raise
     return item, True
+
+
+def _forget_unlisted_blob(session: Session, blobs: BlobStore, key: str | None) -> None:
+    """Remove a blob renamed into place whose row did not commit (nothing half-stored stays);
+    when the database cannot tell whether a row lists it, gc decides later."""
+    if key is None:
+        return
+    try:
+        with session.begin():
+            listed = session.scalars(select(Item.id).where(Item.blob_key == key)).first() is not None
+    except Exception:  # noqa: BLE001
+        return
+    if not listed:
+        blobs.remove(blobs.path(key))
 
 
 def same_or_conflict(existing: Item, case_id: str, sha256: str) -> Item:

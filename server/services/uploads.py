@@ -186,18 +186,38 @@ def put_chunk(
     if spooled.sha256 != digest:
         spooled.discard()
         raise ApiError("the chunk does not match its Content-Digest", code="digest_mismatch", status=422)
-    blobs.commit_chunk(spooled, item_id, index)
+    # The file goes in place before its row (a row always has its file). If the row is not ours in
+    # the end (a racing PUT of other bytes won, the upload was aborted or completed meanwhile, the
+    # database failed), our file goes at once: no chunk file outlives the request that lost.
     try:
+        blobs.commit_chunk(spooled, item_id, index)
         with session.begin():
             _open_upload(session, case_id, item_id)
             session.add(UploadChunk(item_id=item_id, index=index, size=length, sha256=spooled.sha256))
     except IntegrityError:
         with session.begin():
             held = session.get(UploadChunk, (item_id, index))
-            if held is None or held.sha256 != spooled.sha256:
-                raise Conflict(f"chunk {index} is already held with other bytes", code="chunk_conflict") from None
-        return False
+            same = held is not None and held.sha256 == spooled.sha256
+        if not same:
+            blobs.remove(blobs.chunk_path(item_id, index, spooled.sha256))
+            raise Conflict(f"chunk {index} is already held with other bytes", code="chunk_conflict") from None
+        return False  # the same bytes won the race: the file is theirs as well
+    except BaseException:
+        _forget_unlisted_chunk(session, blobs, item_id, index, spooled.sha256)
+        raise
     return True
+
+
+def _forget_unlisted_chunk(session: Session, blobs: BlobStore, item_id: str, index: int, sha256: str) -> None:
+    """Remove a chunk file no row lists; when the database cannot say, leave it to gc."""
+    try:
+        with session.begin():
+            held = session.get(UploadChunk, (item_id, index))
+            listed = held is not None and held.sha256 == sha256
+    except Exception:  # noqa: BLE001 - the database failed: gc removes the file once it can tell
+        return
+    if not listed:
+        blobs.remove(blobs.chunk_path(item_id, index, sha256))
 
 
 def _check_first_chunk(pieces: Iterator[bytes], header_size: int, header_sha: str) -> Iterator[bytes]:
@@ -248,8 +268,12 @@ def complete(session: Session, settings: Settings, blobs: BlobStore, *, case_id:
         spooled.discard()
         raise Unprocessable("the chunks do not add up to the declared SHA-256; abort the upload and start again",
                             code="sha256_mismatch")
-    with os.fdopen(open_noatime(spooled.path), "rb") as f:  # reading must not move its access time
-        header = parse_header(f.read(4096))
+    try:
+        with os.fdopen(open_noatime(spooled.path), "rb") as f:  # reading must not move its access time
+            header = parse_header(f.read(4096))
+    except BaseException:
+        spooled.discard()  # the assembled file never outlives a failed completion
+        raise
     item, _ = commit_item(session, settings, blobs, case_id=case_id, header=header, spooled=spooled,
                           from_upload=True)
     blobs.remove_upload(item_id)

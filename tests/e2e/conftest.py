@@ -59,7 +59,8 @@ def deployment(request, db_kind, tmp_path, desk_keys):
     home_template, keys = desk_keys
     home = tmp_path / "desk-home"
     shutil.copytree(home_template, home)
-    env = {"TIPLINE_DATA_DIR": str(tmp_path / "data"), "TIPLINE_KEYS_DIR": str(keys), "TIPLINE_ORIGIN": ORIGIN}
+    env = {"TIPLINE_DATA_DIR": str(tmp_path / "data"), "TIPLINE_KEYS_DIR": str(keys), "TIPLINE_ORIGIN": ORIGIN,
+           "TIPLINE_REQUIRE_TOTP": "0"}  # the desk logs in with a password here
     pg_name = None
     if db_kind == "postgresql":
         url, pg_name = request.getfixturevalue("fresh_pg_database")

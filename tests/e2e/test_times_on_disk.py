@@ -45,7 +45,7 @@ def run_like_production(deployment, tmp_path: Path) -> None:
         assert phone.put_chunk(sealed, 0).status_code == 201
         if action == "abort":
             assert phone.http.delete(phone.upload_url(sealed), timeout=30).status_code == 204
-    # an operator locked out by failed logins
+    # an operator slowed down by failed logins
     server_cli(deployment.env, "create-operator", "agent.b", "--password-stdin", stdin="another password 123\n")
     for _ in range(5):
         r = requests.post(f"{deployment.url}/api/operator/v1/session", timeout=30,
@@ -119,5 +119,5 @@ def test_no_stored_time_is_finer_than_the_resolution(deployment, tmp_path):
     assert {name: v for name, v in fine.items() if v} == {}
     filled = {name for name, values in columns.items() if values}
     assert filled >= {"cases.created_at", "cases.status_changed_at", "items.received_at", "uploads.created_at",
-                      "operators.created_at", "operators.locked_until", "operator_tokens.created_at",
+                      "operators.created_at", "audit_log.at", "operator_tokens.created_at",
                       "operator_tokens.expires_at"}

@@ -1,4 +1,4 @@
-"""The receipt: the shared vectors (tests/vectors/receipt-v1.json) and the parsing rules."""
+"""The receipt: the shared vectors (tests/vectors/receipt-v1.json, receipt-v2.json) and the parsing rules."""
 
 import nacl.bindings
 import pytest
@@ -10,6 +10,7 @@ from envelope.keys import blake2b
 from tests.support import vectors as tv
 
 RV = tv.load("receipt-v1.json")
+RV2 = tv.load("receipt-v2.json")
 
 
 def test_parameters_are_the_documented_ones():
@@ -24,8 +25,8 @@ def test_parameters_are_the_documented_ones():
 @pytest.mark.parametrize("vector", RV["receipts"], ids=[v["name"] for v in RV["receipts"]])
 def test_receipt_vector(vector):
     raw = bytes.fromhex(vector["bytes"])
-    assert rc.format_receipt(raw) == vector["text"]
-    assert rc.parse_receipt(vector["text"]) == raw
+    assert rc.format_receipt_v1(raw) == vector["text"]
+    assert rc.parse_receipt(vector["text"]) == raw  # a receipt shown before v2 still works
     assert rc.receipt_seed(raw).hex() == vector["seed"]
     keys = rc.derive_receipt_keys(raw)
     assert keys.x25519_secret.hex() == vector["x25519_secret_key"]
@@ -63,18 +64,43 @@ def test_new_receipts_round_trip_through_their_text():
         raw = rc.new_receipt()
         assert len(raw) == rc.RECEIPT_BYTES
         text = rc.format_receipt(raw)
-        assert len(text) == 19 and text.count(" ") == 3
+        assert len(text) == 23 and text.count(" ") == 5 and all(len(g) == 3 for g in text.split(" "))
         assert rc.parse_receipt(text) == raw
         assert rc.parse_receipt(text.lower().replace(" ", "-")) == raw
         seen.add(raw)
     assert len(seen) == 50
 
 
+def test_v2_parameters_are_the_documented_ones():
+    from envelope import receipt_check as chk
+
+    p = RV2["parameters"]
+    assert (p["data_characters"], p["check_characters"], p["groups"], p["group_size"]) == (16, 2, 6, 3)
+    assert p["field_polynomial_bits"] == chk.FIELD_POLYNOMIAL == 0b100101
+    assert p["alpha"] == chk.ALPHA
+    assert p["generator"] == {"g1": chk.G1, "g0": chk.G0}
+
+
+@pytest.mark.parametrize("vector", RV2["receipts"], ids=[v["name"] for v in RV2["receipts"]])
+def test_receipt_v2_vector(vector):
+    raw = bytes.fromhex(vector["bytes"])
+    assert rc.format_receipt(raw) == vector["text"]
+    assert rc.format_receipt_v1(raw) == vector["v1_text"]
+    assert rc.parse_receipt(vector["text"]) == rc.parse_receipt(vector["v1_text"]) == raw
+    assert [rc.ALPHABET.index(c) for c in vector["text"].replace(" ", "")[16:]] == vector["checks"]
+
+
+@pytest.mark.parametrize("case", RV2["parse"], ids=[c["name"] for c in RV2["parse"]])
+def test_parse_v2_case(case):
+    test_parse_case(case)
+
+
 def test_every_character_value_decodes():
     text = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
     for start in (0, 16):
         raw = rc.parse_receipt(text[start : start + 16])
-        assert rc.format_receipt(raw).replace(" ", "") == text[start : start + 16]
+        assert rc.format_receipt_v1(raw).replace(" ", "") == text[start : start + 16]
+        assert rc.format_receipt(raw).replace(" ", "")[:16] == text[start : start + 16]
 
 
 def test_wrong_receipt_size_is_refused():

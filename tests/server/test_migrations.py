@@ -50,6 +50,15 @@ def test_0001_initial_schema_with_data(empty_url):
                               "'report:0', 4288, '" + "c" * 64 + "', 'k2', CURRENT_TIMESTAMP, 3)"))
     finally:
         engine.dispose()
+    # the migrations, all of them, build exactly what the models describe
+    runner.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
     runner.downgrade(empty_url, "base")
     engine = make_engine(empty_url)
     try:
@@ -94,13 +103,15 @@ def test_0002_coarsens_every_stored_time(empty_url, resolution):
             insert("uploads", item_id="d" * 32, case_id="a" * 32, kind="attachment", part_index=1,
                    slot="attachment:1", size=10, chunk_size=10, sha256="c" * 64, header_size=176,
                    header_sha256="c" * 64, created_at=exact)
-            insert("operators", id=1, username="agent", password_hash="x", created_at=exact, disabled=False,
-                   failed_logins=0, locked_until=deadline)
+            # the columns of 0001's operators table (0006 replaced the lockout columns)
+            conn.execute(text("INSERT INTO operators (id, username, password_hash, created_at, disabled, "
+                              "failed_logins, locked_until) VALUES (1, 'agent', 'x', :c, :d, 0, :l)"),
+                         {"c": exact, "d": False, "l": deadline})
             insert("operator_tokens", token_hash="f" * 64, operator_id=1, created_at=exact, expires_at=deadline)
     finally:
         engine.dispose()
 
-    runner.upgrade(empty_url, time_resolution=resolution)
+    runner.upgrade(empty_url, "0002", time_resolution=resolution)
     down = datetime.fromtimestamp(int(exact.timestamp()) // resolution * resolution, UTC)
     up = datetime.fromtimestamp((int(deadline.timestamp()) // resolution + 1) * resolution, UTC)
     engine = make_engine(empty_url)
@@ -110,7 +121,12 @@ def test_0002_coarsens_every_stored_time(empty_url, resolution):
             assert [(c["created_at"], c["status_changed_at"]) for c in cases] == [(down, down), (down, None)]
             assert conn.execute(select(Item.received_at)).scalar_one() == down
             assert conn.execute(select(Upload.created_at)).scalar_one() == down
-            assert conn.execute(select(Operator.created_at, Operator.locked_until)).one() == (down, up)
+            from sqlalchemy import column, table
+
+            from server.models import UTCDateTime
+
+            old_operators = table("operators", column("created_at", UTCDateTime()), column("locked_until", UTCDateTime()))
+            assert conn.execute(select(old_operators)).one() == (down, up)
             assert conn.execute(text("SELECT count(*) FROM operator_tokens")).scalar_one() == 0
             # the rest of each row is untouched
             assert conn.execute(select(Case.status).where(Case.id == "a" * 32)).scalar_one() == "useful"
@@ -119,10 +135,42 @@ def test_0002_coarsens_every_stored_time(empty_url, resolution):
         engine.dispose()
 
 
+def test_0006_unit_keeps_operators_and_starts_an_empty_audit_chain(empty_url):
+    """Operators written before 0006 keep their names and passwords, without a second factor;
+    the audit counter starts at 0; the downgrade gives back the lockout columns."""
+    runner.upgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO operators (id, username, password_hash, created_at, disabled, "
+                              "failed_logins) VALUES (1, 'agent', 'x', CURRENT_TIMESTAMP, :d, 3)"), {"d": False})
+    finally:
+        engine.dispose()
+    runner.upgrade(empty_url, "0006_unit")
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT username, password_hash, totp_secret FROM operators")).one() == (
+                "agent", "x", None)
+            assert conn.execute(text("SELECT value FROM counters WHERE name = 'audit'")).scalar_one() == 0
+            assert "failed_logins" not in {c["name"] for c in inspect(conn).get_columns("operators")}
+    finally:
+        engine.dispose()
+    runner.downgrade(empty_url, "0002")
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert "failed_logins" in {c["name"] for c in inspect(conn).get_columns("operators")}
+            assert "audit_log" not in inspect(conn).get_table_names()
+            assert conn.execute(text("SELECT count(*) FROM counters WHERE name = 'audit'")).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
 def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
     """Items stored before 0003 get their position in their case (feed order) and sender
     "citizen"; the head schema is exactly what the models describe; the downgrade works."""
-    runner.upgrade(empty_url, "0002")
+    runner.upgrade(empty_url, "0006_unit")
     engine = make_engine(empty_url)
     try:
         with engine.begin() as conn:
@@ -149,7 +197,7 @@ def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
         assert diff == []
     finally:
         engine.dispose()
-    runner.downgrade(empty_url, "0002")
+    runner.downgrade(empty_url, "0006_unit")
     engine = make_engine(empty_url)
     try:
         assert "mailboxes" not in inspect(engine).get_table_names()

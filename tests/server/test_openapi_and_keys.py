@@ -33,7 +33,7 @@ def test_every_route_is_documented(app):
         if not rule.rule.startswith("/api/"):
             continue
         path = rule.rule
-        for conv in ("id:", "int:"):
+        for conv in ("id:", "int:", "index:"):
             path = path.replace("<" + conv, "{")
         path = path.replace(">", "}")
         routes |= {(path, m) for m in rule.methods - {"HEAD", "OPTIONS"}}

@@ -568,7 +568,7 @@ def receipt_vectors() -> dict:
         return {
             "name": name,
             "bytes": raw.hex(),
-            "text": rc.format_receipt(raw),
+            "text": rc.format_receipt_v1(raw),
             "seed": rc.receipt_seed(raw).hex(),
             "x25519_secret_key": keys.x25519_secret.hex(),
             "x25519_public_key": keys.x25519_public.hex(),
@@ -618,6 +618,75 @@ def receipt_vectors() -> dict:
     }
 
 
+def receipt_v2_vectors() -> dict:
+    from envelope import receipt_check as chk
+
+    example = rc.format_receipt(rc.parse_receipt("7K3M QX2P 9ZTA 4HCW"))
+    compact = example.replace(" ", "")
+    receipts = [
+        ("zeros", bytes(10)),
+        ("ones", b"\xff" * 10),
+        ("example", rc.parse_receipt(example)),
+        ("seeded", seeded("tipline test vector receipt", 10)),
+    ] + [(f"seeded-{i}", seeded(f"tipline test vector receipt v2 {i}", 10)) for i in range(4)]
+
+    def parse_case(name: str, text: str, error: str | None = None) -> dict:
+        if error is None:
+            return {"name": name, "text": text, "bytes": rc.parse_receipt(text).hex(), "error": None}
+        try:
+            rc.parse_receipt(text)
+        except EnvelopeError as exc:
+            assert exc.code == error, (name, exc.code)
+            return {"name": name, "text": text, "bytes": None, "error": error}
+        raise AssertionError(f"{name}: {text!r} parsed")
+
+    def changed(pos: int, char: str) -> str:
+        return compact[:pos] + char + compact[pos + 1:]
+
+    def swapped(pos: int) -> str:
+        return compact[:pos] + compact[pos + 1] + compact[pos] + compact[pos + 2:]
+
+    other = next(c for c in "0123456789ABCDEFGHJKMNPQRSTVWXYZ" if c != compact[5])
+    return {
+        "parameters": {
+            "data_characters": rc.RECEIPT_CHARACTERS,
+            "check_characters": rc.CHECK_CHARACTERS,
+            "field_polynomial": "x^5 + x^2 + 1",
+            "field_polynomial_bits": chk.FIELD_POLYNOMIAL,
+            "alpha": chk.ALPHA,
+            "generator": {"g1": chk.G1, "g0": chk.G0},
+            "groups": 6,
+            "group_size": 3,
+        },
+        "receipts": [{"name": name, "bytes": raw.hex(), "text": rc.format_receipt(raw),
+                      "v1_text": rc.format_receipt_v1(raw),
+                      "checks": [rc.ALPHABET.index(c) for c in rc.receipt_characters(raw)[16:]]}
+                     for name, raw in receipts],
+        "parse": [
+            parse_case("canonical", example),
+            parse_case("lowercase", example.lower()),
+            parse_case("no-separators", compact),
+            parse_case("dashes-and-en-dash", example.replace(" ", "-", 3).replace(" ", "\u2013")),
+            parse_case("groups-of-four", " ".join(compact[i:i + 4] for i in range(0, 18, 4))),
+            parse_case("look-alikes", rc.format_receipt(rc.parse_receipt("10Z1 0000 1111 0000")).replace("1", "l")
+                       .replace("0", "O")),
+            parse_case("v1-still-accepted", "7K3M QX2P 9ZTA 4HCW"),
+            parse_case("v1-without-separators", "7k3mqx2p9zta4hcw"),
+            parse_case("substitution-in-data", changed(5, other), "receipt_bad_check"),
+            parse_case("substitution-in-check", changed(17, "0" if compact[17] != "0" else "1"), "receipt_bad_check"),
+            parse_case("adjacent-swap", swapped(2), "receipt_bad_check"),
+            parse_case("swap-across-groups", swapped(8), "receipt_bad_check"),
+            parse_case("check-characters-swapped", swapped(16) if compact[16] != compact[17] else swapped(15),
+                       "receipt_bad_check"),
+            parse_case("one-short", compact[:-1], "receipt_bad_length"),
+            parse_case("one-long", compact + "0", "receipt_bad_length"),
+            parse_case("fifteen", compact[:15], "receipt_bad_length"),
+            parse_case("letter-u", compact[:-1] + "U", "receipt_bad_character"),
+            parse_case("bad-character-and-check", compact[:-1] + "*", "receipt_bad_character"),
+        ],
+    }
+
+
 def build() -> dict[str, str]:
     valid, envs = envelope_vectors()
     files = {
@@ -635,6 +704,10 @@ def build() -> dict[str, str]:
         "manifest-v1.json": {"description": "Report manifest binding vectors.", **manifest_vectors()},
         "receipt-v1.json": {"description": "Receipt text and the keys and mailbox id derived from it; see "
                                            "docs/envelope.md section 14. Test receipts only.", **receipt_vectors()},
+        "receipt-v2.json": {"description": "Receipt v2 text: 16 data characters and 2 check characters (a "
+                                           "Reed-Solomon code over GF(32)); see docs/envelope.md section 14. The "
+                                           "keys come from the 10 bytes exactly as in receipt-v1.json.",
+                            **receipt_v2_vectors()},
         "listing-v1.json": {"description": "Envelopes and what a server's listing says of them; readers open "
                                            "first, then refuse any difference (docs/envelope.md section 15).",
                             **listing_vectors()},

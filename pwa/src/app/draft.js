@@ -151,6 +151,8 @@ export class Draft {
     const record = await db.get("cases", this.caseId);
     const prints = policeKey().bundle.fingerprints;
     record.fingerprint = (prints.find((f) => f.role === "primary") ?? prints[0])?.fingerprint ?? "";
+    // public by design: what lets the citizen come back with the receipt (docs/conversation.md)
+    record.mailbox = { id: mailbox.id, verify_key: mailbox.ed25519 };
     await db.put("cases", record);
     await queueCase(this.caseId, db);
     this.attachments = [];

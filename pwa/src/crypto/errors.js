@@ -38,7 +38,8 @@ const MESSAGES = {
   bundle_sequence_rollback: "The key bundle's sequence number is lower than one already seen.",
   // receipt
   receipt_bad_character: "The receipt holds a character that is not in a receipt.",
-  receipt_bad_length: "A receipt has 16 characters.",
+  receipt_bad_length: "A receipt has 18 characters (16 if made before version 2).",
+  receipt_bad_check: "The receipt's check characters do not match: a character is wrong or two are swapped.",
 };
 
 export class EnvelopeError extends Error {

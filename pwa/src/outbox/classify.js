@@ -13,6 +13,8 @@ export const PERMANENT_CODES = new Set([
   "slot_taken", "item_conflict", "chunk_conflict", "sha256_mismatch", // other bytes under our ids
   "bad_id", "bad_chunk_index", "bad_chunk_length", "invalid_request", "bad_json", "unsupported_media_type",
   "length_required", "digest_required", "bad_digest_header", // a request this app should never make
+  "message_too_large", // a citizen message above the server's size limit (docs/conversation.md)
+  "mailbox_conflict", // the case already has another mailbox: this phone's receipt cannot be its key
 ]);
 
 /** Why something waits, as the citizen is told (locale keys sent.wait_*). */
@@ -22,6 +24,7 @@ export const WAIT = {
   BUSY: "busy", // the server says later: 5xx, 429, 408
   FULL: "full", // the server is out of space (507): the report waits on the phone
   SERVER: "server", // the server wants another step first (an upload to resume, a case to open)
+  LIMITED: "limited", // too many messages to this case within the hour (429 rate_limited): later
 };
 
 const RETRY_AFTER_CAP_MS = 30 * 60_000; // a header asking for a day is not obeyed for a day
@@ -87,6 +90,9 @@ export function classify(answer, now = Date.now()) {
     return { kind: "retry", wait, status, retryAfterMs: after };
   }
   if (status === 507) return { kind: "retry", wait: WAIT.FULL, status, code: error.error, retryAfterMs: after };
+  if (status === 429 && error.error === "rate_limited") {
+    return { kind: "retry", wait: WAIT.LIMITED, status, code: error.error, retryAfterMs: after };
+  }
   if (status >= 500 || status === 408 || status === 425 || status === 429) {
     return { kind: "retry", wait: WAIT.BUSY, status, code: error.error, retryAfterMs: after };
   }

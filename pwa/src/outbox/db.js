@@ -1,6 +1,7 @@
 // The outbox: IndexedDB (through idb), holding only ciphertext and what delivery needs.
 //
-//   cases   {caseId, state, createdAt, deliveredAt?, fingerprint, receipt?}   receipt only if the citizen chose
+//   cases   {caseId, state, createdAt, deliveredAt?, fingerprint, receipt?, mailbox?, conversation?}
+//           receipt only if the citizen chose; mailbox {id, verify_key} is public (it opens the case)
 //   items   {itemId, caseId, kind, part, size, sha256, headerB64, chunkSize, chunkCount, state, error?}
 //   chunks  {itemId, index, data}      the envelope, cut into upload-sized pieces
 //   meta    key -> value               the last verified key bundle

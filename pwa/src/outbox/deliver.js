@@ -29,6 +29,14 @@ export const HOLD_MS = 15 * 60_000;
 
 class CaseGone extends Error {}
 
+/** Opening a case registers its mailbox (docs/conversation.md): id and Ed25519 key, public by design. */
+function openCaseBody(record) {
+  const mailbox = record?.mailbox;
+  if (!mailbox?.id || !mailbox?.verify_key) return {};
+  return { body: JSON.stringify({ mailbox: { id: mailbox.id, verify_key: mailbox.verify_key } }),
+    headers: { "Content-Type": "application/json" } };
+}
+
 // Cases this context has opened on the server (PUT /cases/{id} is idempotent but costs a round trip).
 const opened = new Set();
 // Outboxes already checked for records the first version misclassified (once per context).
@@ -82,8 +90,10 @@ class Run {
           if (item.wait) waits.add(item.wait);
           continue;
         }
+        if (item.kind === "message" && items.some((i) => i.messageId === item.itemId && i.state === STATES.QUEUED &&
+          !i.announced && !(i.tries > 0))) continue; // its files are announced first, as a report's
         if (item.kind === "report") {
-          const attachments = items.filter((i) => i.kind === "attachment");
+          const attachments = items.filter((i) => i.kind === "attachment" && i.messageId === undefined);
           // every attachment announced, or tried once, or settled: then a refusal is known
           if (attachments.some((i) => i.state === STATES.QUEUED && !i.announced && !(i.tries > 0))) continue;
           if (attachments.some(awaitingChoice) && (await this.held(record, at))) {
@@ -173,7 +183,7 @@ class Run {
     const key = `${this.ctx.base}|${caseId}`;
     if (opened.has(key)) return;
     try {
-      await call(this.ctx, "PUT", `/cases/${caseId}`);
+      await call(this.ctx, "PUT", `/cases/${caseId}`, openCaseBody(await this.ctx.db.get("cases", caseId)));
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
       // the case itself is refused (a malformed id): nothing in it can ever go

@@ -5,11 +5,12 @@ import { WAIT } from "./classify.js";
 import { STATES } from "./store.js";
 
 // The most telling reason first: a full server says more than a lost signal.
-const WAIT_ORDER = [WAIT.FULL, WAIT.BUSY, WAIT.UNREACHED, WAIT.NETWORK, WAIT.SERVER];
+const WAIT_ORDER = [WAIT.FULL, WAIT.LIMITED, WAIT.BUSY, WAIT.UNREACHED, WAIT.NETWORK, WAIT.SERVER];
 
 /** Refusal codes grouped by what the citizen is told (and can do). */
 const REFUSAL_GROUPS = {
-  too_large: ["item_too_large", "too_large"],
+  too_large: ["item_too_large", "too_large", "message_too_large"],
+  conflict: ["mailbox_conflict"],
   case_full: ["case_too_large", "too_many_items"],
   lost: ["chunk_lost"],
 };

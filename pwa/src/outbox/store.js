@@ -57,6 +57,33 @@ export async function queueCase(caseId, db) {
   await tx.done;
 }
 
+/**
+ * A citizen message (and its files, sealed already as draft items) joins the outbox, in one
+ * durable transaction: the items become queued, the files learn which message they belong to
+ * (it waits for them to be announced), and the case becomes queued again even if everything
+ * before was delivered. A case this phone never sent (the receipt typed on another phone) is
+ * created here; `mailbox` ({id, verify_key}) is then what opens it, as for a report.
+ */
+export async function queueMessage(caseId, messageId, fileIds = [], { now = Date.now(), mailbox = null } = {}, db) {
+  db ??= await openOutbox();
+  const tx = db.transaction(["cases", "items"], "readwrite", { durability: "strict" });
+  const cases = tx.objectStore("cases");
+  const items = tx.objectStore("items");
+  const record = (await cases.get(caseId)) ?? { caseId, createdAt: new Date(now).toISOString(), conversation: true };
+  const message = await items.get(messageId);
+  if (!message || message.caseId !== caseId) throw new Error("the message is not stored");
+  for (const id of fileIds) {
+    const file = await items.get(id);
+    if (!file || file.caseId !== caseId) throw new Error("a file of the message is not stored");
+    await items.put(Object.assign(file, { state: STATES.QUEUED, messageId }));
+  }
+  await items.put(Object.assign(message, { state: STATES.QUEUED, files: fileIds }));
+  if (record.state !== STATES.FAILED) record.state = STATES.QUEUED;
+  if (mailbox && !record.mailbox) record.mailbox = mailbox;
+  await cases.put(record);
+  await tx.done;
+}
+
 export async function forgetCase(caseId, db) {
   db ??= await openOutbox();
   for (const item of await itemsOf(caseId, db)) await deleteItemData(item.itemId, db);
@@ -71,7 +98,14 @@ export async function forgetCase(caseId, db) {
 export async function cleanUp({ heldLocks = new Set(), now = Date.now() } = {}, db) {
   db ??= await openOutbox();
   for (const record of await db.getAll("cases")) {
-    const abandoned = record.state === STATES.DRAFT && !heldLocks.has(draftLockName(record.caseId));
+    const editing = heldLocks.has(draftLockName(record.caseId));
+    if (!editing && record.state !== STATES.DRAFT) {
+      // the files of a message nobody is writing any more (the page was closed before "send")
+      for (const item of await itemsOf(record.caseId, db)) {
+        if (item.state === STATES.DRAFT) await deleteItemData(item.itemId, db);
+      }
+    }
+    const abandoned = record.state === STATES.DRAFT && !editing;
     const old = record.state === STATES.DELIVERED && !record.receipt &&
       now - Date.parse(record.deliveredAt ?? record.createdAt) > FORGET_DELIVERED_AFTER_MS;
     if (abandoned || old) await forgetCase(record.caseId, db);
@@ -111,7 +145,9 @@ export async function settleCase(caseId, db, now = Date.now()) {
   const record = await tx.objectStore("cases").get(caseId);
   if (record) {
     const items = await tx.objectStore("items").index("byCase").getAll(caseId);
-    const done = items.length > 0 && items.every((i) => i.state === STATES.DELIVERED || i.state === STATES.WITHDRAWN);
+    // a message still being written (draft files) does not hold the case back
+    const done = items.some((i) => i.state !== STATES.DRAFT) && items.every((i) => i.state === STATES.DELIVERED ||
+      i.state === STATES.WITHDRAWN || i.state === STATES.DRAFT);
     if (done && record.state !== STATES.DELIVERED) {
       record.state = STATES.DELIVERED;
       record.deliveredAt = new Date(now).toISOString();

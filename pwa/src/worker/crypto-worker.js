@@ -17,6 +17,7 @@ import { readSequential } from "../media/source.js";
 import { stripMetadata } from "../media/strip.js";
 import { STATES } from "../outbox/store.js";
 import { OutboxWriter } from "../outbox/writer.js";
+import { conversationOps } from "./conversation-ops.js";
 import { deriveDraftKey } from "./draft-key.js";
 
 const ready = sodium();
@@ -171,6 +172,9 @@ const ops = {
     reports.delete(caseId);
     return {};
   },
+
+  // the conversation: receipts typed back, the mailbox's challenge, messages (conversation-ops.js)
+  ...conversationOps,
 };
 
 async function sealReport({ caseId, itemId, report, recipients }) {

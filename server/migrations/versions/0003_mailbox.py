@@ -1,7 +1,7 @@
 """mailbox: the conversation between the citizen and the police (issue 7)
 
 Revision ID: 0003_mailbox
-Revises: 0002
+Revises: 0006_unit
 Create Date: 2026-12-02
 
 Mailboxes (id and Ed25519 verification key registered when a case opens), their hashed
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_mailbox'
-down_revision = '0002'
+down_revision = '0006_unit'
 branch_labels = None
 depends_on = None
 

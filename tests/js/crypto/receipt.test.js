@@ -1,6 +1,9 @@
-// receipt-v1.json: the phone formats, parses and derives exactly what envelope/receipt.py does.
+// receipt-v1.json and receipt-v2.json: the phone formats, parses and derives exactly what
+// envelope/receipt.py does; the check characters catch every typo and swap.
 import { beforeAll, describe, expect, it } from "vitest";
+import { encodeBase32 } from "../../../pwa/src/crypto/base32.js";
 import { blake2b } from "../../../pwa/src/crypto/keys.js";
+import { ALPHA, FIELD_POLYNOMIAL, G0, G1, gfMul, syndromes } from "../../../pwa/src/crypto/receipt-check.js";
 import {
   deriveReceiptKeys,
   formatReceipt,
@@ -9,12 +12,15 @@ import {
   RECEIPT_KDF_CONTEXT,
   RECEIPT_MEMLIMIT,
   RECEIPT_OPSLIMIT,
+  receiptCharacters,
   receiptSalt,
 } from "../../../pwa/src/crypto/receipt.js";
 import { sodium } from "../../../pwa/src/crypto/sodium.js";
 import { hex, load, unhex } from "./vectors.js";
 
 const RV = load("receipt-v1.json");
+const RV2 = load("receipt-v2.json");
+const ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 let s;
 
 beforeAll(async () => {
@@ -43,7 +49,8 @@ describe("receipt parameters", () => {
 describe.each(RV.receipts.map((r) => [r.name, r]))("receipt %s", (_, vector) => {
   it("formats, parses and derives the vector's keys and mailbox id", () => {
     const raw = unhex(vector.bytes);
-    expect(formatReceipt(raw)).toBe(vector.text);
+    // v1 text (as shown before version 2) still parses; the v1 text is the bare base32
+    expect(encodeBase32(raw)).toBe(vector.text.replaceAll(" ", ""));
     expect(hex(parseReceipt(vector.text))).toBe(vector.bytes);
     // the seed alone, straight from libsodium, to tell Argon2id apart from the KDF step on failure
     const seed = s.crypto_pwhash(32, raw, receiptSalt(), 3, 64 * 1024 * 1024, s.crypto_pwhash_ALG_ARGON2ID13);
@@ -57,7 +64,25 @@ describe.each(RV.receipts.map((r) => [r.name, r]))("receipt %s", (_, vector) => 
   });
 });
 
-describe.each(RV.parse.map((c) => [c.name, c]))("parse case %s", (_, c) => {
+describe("receipt v2 parameters", () => {
+  it("are the vectors' ones", () => {
+    const p = RV2.parameters;
+    expect([FIELD_POLYNOMIAL, ALPHA, G1, G0]).toEqual([p.field_polynomial_bits, p.alpha, p.generator.g1, p.generator.g0]);
+    expect([p.data_characters, p.check_characters, p.groups, p.group_size]).toEqual([16, 2, 6, 3]);
+  });
+});
+
+describe.each(RV2.receipts.map((r) => [r.name, r]))("receipt v2 %s", (_, vector) => {
+  it("formats with its check characters and parses in both forms", () => {
+    const raw = unhex(vector.bytes);
+    expect(formatReceipt(raw)).toBe(vector.text);
+    expect(receiptCharacters(raw).slice(16).split("").map((c) => ALPHABET.indexOf(c))).toEqual(vector.checks);
+    expect(hex(parseReceipt(vector.text))).toBe(vector.bytes);
+    expect(hex(parseReceipt(vector.v1_text))).toBe(vector.bytes);
+  });
+});
+
+describe.each([...RV.parse, ...RV2.parse].map((c) => [c.name, c]))("parse case %s", (_, c) => {
   it(c.error ? `is refused with ${c.error}` : "parses", () => {
     if (c.error) expect(codeOf(() => parseReceipt(c.text))).toBe(c.error);
     else expect(hex(parseReceipt(c.text))).toBe(c.bytes);
@@ -70,7 +95,7 @@ describe("new receipts", () => {
     for (let i = 0; i < 50; i++) {
       const raw = newReceipt();
       const text = formatReceipt(raw);
-      expect(text).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}( [0-9A-HJKMNP-TV-Z]{4}){3}$/);
+      expect(text).toMatch(/^[0-9A-HJKMNP-TV-Z]{3}( [0-9A-HJKMNP-TV-Z]{3}){5}$/);
       expect(parseReceipt(text)).toEqual(raw);
       expect(parseReceipt(text.toLowerCase().replaceAll(" ", "-"))).toEqual(raw);
       seen.add(hex(raw));
@@ -80,7 +105,73 @@ describe("new receipts", () => {
 
   it("name the offending character in the error", () => {
     expect(() => parseReceipt("7K3M QX2P 9ZTA 4HCU")).toThrow(/"U".*character 16/);
-    expect(() => parseReceipt("7K3M")).toThrow(/16 characters, not 4/);
+    expect(() => parseReceipt("7K3M")).toThrow(/18 characters.*not 4/);
     expect(() => formatReceipt(new Uint8Array(9))).toThrow(TypeError);
+  });
+});
+
+describe("check characters", () => {
+  // The code is linear: a change goes unseen exactly when it is itself a codeword, whatever the
+  // receipt. Every one- and two-character change pattern is tried, which covers every typo and
+  // every swap (adjacent or not) of every receipt; then real receipts go through parseReceipt.
+  const N = 18;
+  const pattern = (changes) => {
+    const out = new Array(N).fill(0);
+    for (const [pos, delta] of changes) out[pos] = delta;
+    return out;
+  };
+  const unseen = (values) => syndromes(values).every((v) => v === 0);
+
+  it("multiply in GF(32) with a primitive polynomial", () => {
+    const powers = new Set();
+    let x = 1;
+    for (let i = 0; i < 31; i++) {
+      powers.add(x);
+      x = gfMul(x, ALPHA);
+    }
+    expect(powers.size).toBe(31);
+    expect(x).toBe(1);
+  });
+
+  it("see every single substitution and every change to two characters", () => {
+    let tried = 0;
+    for (let i = 0; i < N; i++) {
+      for (let d = 1; d < 32; d++) {
+        expect(unseen(pattern([[i, d]]))).toBe(false);
+        tried++;
+      }
+    }
+    for (let i = 0; i < N; i++) {
+      for (let j = i + 1; j < N; j++) {
+        for (let d1 = 1; d1 < 32; d1++) {
+          for (let d2 = 1; d2 < 32; d2++) {
+            if (unseen(pattern([[i, d1], [j, d2]]))) throw new Error(`unseen change at ${i},${j}: ${d1},${d2}`);
+            tried++;
+          }
+        }
+      }
+    }
+    expect(tried).toBe(18 * 31 + 153 * 31 * 31);
+  });
+
+  it("refuse every typo and adjacent swap of real receipts with receipt_bad_check", () => {
+    for (const vector of RV2.receipts) {
+      const text = vector.text.replaceAll(" ", "");
+      let refused = 0;
+      for (let pos = 0; pos < N; pos++) {
+        for (const c of ALPHABET) {
+          if (c === text[pos]) continue;
+          expect(codeOf(() => parseReceipt(text.slice(0, pos) + c + text.slice(pos + 1)))).toBe("receipt_bad_check");
+          refused++;
+        }
+      }
+      for (let pos = 0; pos < N - 1; pos++) {
+        if (text[pos] === text[pos + 1]) continue;
+        const swapped = text.slice(0, pos) + text[pos + 1] + text[pos] + text.slice(pos + 2);
+        expect(codeOf(() => parseReceipt(swapped))).toBe("receipt_bad_check");
+        refused++;
+      }
+      expect(refused).toBeGreaterThanOrEqual(18 * 31);
+    }
   });
 });

@@ -2,10 +2,20 @@ import { listCases } from "../../outbox/store.js";
 import { fingerprintBlock, keyNotice } from "../components/key-status.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { checkKeptReceipts, unreadConversations } from "../mailbox/unread.js";
 import { go } from "../router.js";
 
-export async function homeScreen() {
+/** A conversation with replies not read yet: counts only, never their words. */
+function unreadNotice(record) {
+  return h("div", { class: "notice notice--warn", "data-unread": record.caseId },
+    h("p", { class: "state", text: t("home.unread", { count: record.unread }) }),
+    h("a", { class: "button button--primary", href: `#/conversation/${record.caseId}`, text: t("home.unread_open") }));
+}
+
+export async function homeScreen({ rerender } = {}) {
   const cases = await listCases();
+  const unread = await unreadConversations();
+  checkKeptReceipts(() => rerender?.()).catch(() => {});
   const useful = ["place", "time", "people", "vehicles", "evidence", "risks"];
   return [
     h("h1", { text: t("home.title") }),
@@ -15,7 +25,11 @@ export async function homeScreen() {
       type: "button", class: "button button--primary button--big", text: t("home.start"),
       on: { click: () => go("signaler") },
     }),
+    ...unread.map(unreadNotice),
     h("p", { class: "notice notice--warn", text: t("home.not_urgent") }),
+    h("a", { class: "button button--big", href: "#/recu", "data-have-receipt": "", "aria-describedby": "have-receipt-hint",
+      text: t("home.have_receipt") }),
+    h("p", { id: "have-receipt-hint", class: "hint", text: t("home.have_receipt_hint") }),
     cases.length
       ? h("p", {}, h("a", { class: "button", href: "#/envois", text: t("home.outbox", { count: cases.length }) }))
       : null,

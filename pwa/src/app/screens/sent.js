@@ -7,6 +7,8 @@ import { getCase, itemsOf, putCase, STATES } from "../../outbox/store.js";
 import { canHold, sendNow, sendWithout } from "../delivery.js";
 import { h } from "../dom.js";
 import { formatBytes, t } from "../i18n.js";
+import { MailboxDenied } from "../mailbox/client.js";
+import { openSession } from "../mailbox/session.js";
 import { go } from "../router.js";
 import { sentReceipts } from "../session.js";
 
@@ -71,6 +73,23 @@ export async function sentScreen({ caseId }) {
   const sendNowButton = h("button", { type: "button", class: "button button--primary", text: t("sent.send_now"),
     on: { click: () => sendNow().then(render) } });
   const delivered = h("p", { class: "notice notice--ok", text: t("sent.delivered_text"), hidden: true });
+  // once the report is there, its receipt (in memory, or kept) opens the conversation
+  const conversationNote = h("p", { class: "field-error", role: "alert" });
+  const conversationButton = h("button", { type: "button", class: "button button--primary", hidden: true,
+    "data-open-conversation": "", text: t("sent.open_conversation"), on: { click: async () => {
+      const shown = sentReceipts.get(caseId) ?? (await getCase(caseId))?.receipt;
+      if (!shown) return;
+      conversationButton.disabled = true;
+      conversationNote.textContent = t("receipt.opening");
+      try {
+        const session = await openSession(shown);
+        go(`conversation/${session.caseId}`);
+      } catch (error) {
+        conversationNote.textContent = t(error instanceof MailboxDenied ? "receipt.denied" : "receipt.offline");
+      } finally {
+        conversationButton.disabled = false;
+      }
+    } } });
   // "you can close the app" is only true where the service worker can deliver (Background Sync)
   const safe = h("p", { class: "notice notice--ok", text: t("SyncManager" in globalThis ? "sent.safe" : "sent.safe_open") });
 
@@ -132,7 +151,9 @@ export async function sentScreen({ caseId }) {
     let attachmentNumber = 0;
     const order = [];
     for (const item of items) {
-      const label = item.kind === "report" ? t("sent.item_report") : t("sent.item_attachment", { n: ++attachmentNumber });
+      if (item.state === STATES.DRAFT) continue; // a message still being written
+      const label = item.kind === "report" ? t("sent.item_report") : item.kind === "message" ? t("sent.item_message")
+        : t("sent.item_attachment", { n: ++attachmentNumber });
       const itemState = itemView(item, { sending: sendingItems.has(item.itemId) });
       const key = `${item.state}/${itemState.state}/${itemState.wait ?? ""}/${resealable}/${label}`;
       let entry = rows.get(item.itemId);
@@ -157,6 +178,7 @@ export async function sentScreen({ caseId }) {
     sendNowButton.hidden = settled;
     safe.hidden = settled;
     delivered.hidden = view.state !== "delivered";
+    conversationButton.hidden = report?.state !== STATES.DELIVERED || !(sentReceipts.get(caseId) ?? current.receipt);
   }
 
   function updateProgress(item) {
@@ -203,6 +225,8 @@ export async function sentScreen({ caseId }) {
     itemList,
     h("div", { class: "button-row" }, sendNowButton),
     receiptBlock(record, receipt),
+    h("div", { class: "button-row" }, conversationButton),
+    conversationNote,
     record.fingerprint ? h("p", { class: "hint fingerprint", text: t("sent.fingerprint",
       { fingerprint: record.fingerprint }) }) : null,
     h("div", { class: "button-row" },

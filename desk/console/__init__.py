@@ -1,0 +1,1 @@
+"""The operators' local web console (``tipline-desk console``): docs/console.md."""

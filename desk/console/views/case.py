@@ -1,0 +1,120 @@
+"""The case page: the report as the article's table, the photos and videos, the conversation,
+the status (on the server), the assignment and notes (local), and the history."""
+
+from __future__ import annotations
+
+import re
+
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
+
+from ...client import DeskError
+from .. import journal
+from ..casefile import CaseFile, attachment_path, load_case
+from ..forms import ActionForm, AssignForm, NoteForm, StatusForm
+from ..headers import ATTACHMENT_CSP, content_disposition
+from ..i18n import gettext as _
+from ..index import refresh_case
+from ..labels import STATUS
+from ..state import state
+from ..worker import session_client
+
+bp = Blueprint("case", __name__, url_prefix="/cases")
+CASE_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def find_case(case_id: str) -> CaseFile:
+    st = state()
+    if not CASE_ID.fullmatch(case_id) or not st.ws.case_meta_file(case_id).is_file():
+        abort(404)
+    return load_case(st.ws, case_id)
+
+
+def _changed(case_id: str) -> None:
+    st = state()
+    refresh_case(st.store, st.ws, case_id)
+    st.live.bump()
+
+
+@bp.get("/<case_id>")
+def show(case_id: str):
+    st = state()
+    case = find_case(case_id)
+    journal.opened_once(st.store, case_id, st.officer)
+    citizen = [m.seq for m in case.messages if m.kind == "message"]
+    if citizen and journal.mark_read(st.store, case_id, max(citizen), st.officer):
+        _changed(case_id)
+    status_form = StatusForm(status=case.status)
+    return render_template("case.html", case=case, rep=case.report, status_form=status_form,
+                           assign_form=AssignForm(assignee=journal.assignee(st.store, case_id)),
+                           note_form=NoteForm(), action_form=ActionForm(), notes=journal.notes(st.store, case_id),
+                           history=journal.history(st.store, case_id), statuses=STATUS)
+
+
+@bp.get("/<case_id>/attachments/<int:part>")
+@bp.get("/<case_id>/attachments/<int:part>/<any(view, download):mode>")
+def attachment(case_id: str, part: int, mode: str = "download"):
+    """A decrypted attachment. Shown inline only for image and video types found in its bytes
+    (inside <img>/<video>, which run nothing); anything else, HTML and SVG included, is a
+    download with a neutral type. Never sniffed, never framed, sandboxed if opened anyway."""
+    st = state()
+    case = find_case(case_id)
+    att = next((a for a in case.attachments if a.part == part), None)
+    path = attachment_path(st.ws, case, att) if att else None
+    if path is None:
+        abort(404)
+    inline = mode == "view" and att.inline is not None
+    response = send_file(path, mimetype=att.detected_type if inline else "application/octet-stream",
+                         as_attachment=False, conditional=True, max_age=0)
+    response.headers["Content-Disposition"] = content_disposition("inline" if inline else "attachment", path.name)
+    response.headers["Content-Security-Policy"] = ATTACHMENT_CSP
+    return response
+
+
+@bp.post("/<case_id>/status")
+def set_status(case_id: str):
+    st = state()
+    find_case(case_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    client = session_client(st.ws)
+    if client is None:
+        flash(_("Pas de session sur le serveur : connectez-vous d'abord."))
+        return redirect(url_for("auth.server_login"))
+    try:
+        answer = client.set_status(case_id, form.status.data)
+    except DeskError as exc:
+        flash(_("Le serveur a refusé le changement de statut : {error}", error=str(exc)))
+        return redirect(url_for("case.show", case_id=case_id))
+    meta = st.ws.load_case_meta(case_id)
+    before = meta.get("status")
+    meta.update({k: v for k, v in answer.items() if k in ("status", "status_changed_at", "change_seq")})
+    st.ws.save_case_meta(case_id, meta)
+    journal.record(st.store, case_id, st.officer, "status", f"{before} → {meta.get('status')}")
+    _changed(case_id)
+    flash(_("Statut enregistré sur le serveur."))
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@bp.post("/<case_id>/assign")
+def assign(case_id: str):
+    st = state()
+    find_case(case_id)
+    form = AssignForm()
+    if not form.validate_on_submit():
+        abort(400)
+    journal.assign(st.store, case_id, (form.assignee.data or "").strip(), st.officer)
+    _changed(case_id)
+    return redirect(url_for("case.show", case_id=case_id))
+
+
+@bp.post("/<case_id>/notes")
+def add_note(case_id: str):
+    st = state()
+    find_case(case_id)
+    form = NoteForm()
+    if not form.validate_on_submit():
+        abort(400)
+    journal.add_note(st.store, case_id, form.body.data, st.officer)
+    _changed(case_id)
+    return redirect(url_for("case.show", case_id=case_id) + "#notes")

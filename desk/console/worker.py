@@ -1,0 +1,158 @@
+"""The console's background sync: download what the server has (desk.sync), decrypt and verify
+it while the keys are unlocked (desk.decrypt), re-index it, and wake the open pages.
+
+It waits between rounds on the server's live events (``GET /events/operator?after=N``, a long
+poll on the change feed) when the server offers them, and otherwise polls every
+``poll_seconds``. While the console is locked it only downloads ciphertext; what arrived is
+decrypted at the next unlock.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime
+
+import requests
+
+from ..client import ApiFailure, Client, DeskError
+from ..decrypt import decrypt_case
+from ..files import read_json
+from ..keyring import KeyringError
+from ..sync import sync as run_sync
+from . import journal
+from .casefile import parse_time
+from .index import refresh_case
+
+EVENTS_RETRY_SECONDS = 300  # how long a server without live events is polled before asking again
+EVENTS_WAIT = (10, 35)  # connect, read: the server answers a long poll within about 25 s
+
+
+def session_client(ws) -> Client | None:
+    """A client for the server session `tipline-desk login` (or the console's login) saved."""
+    session = read_json(ws.session_file)
+    if not isinstance(session, dict) or not session.get("token"):
+        return None
+    expires = parse_time(session.get("expires_at"))
+    if expires and expires <= datetime.now(UTC):
+        return None
+    return Client(session["server"], session["token"])
+
+
+def needs_decrypt(ws, case_id: str) -> bool:
+    """True if the case has items the last decryption did not see."""
+    items = ws.load_case_meta(case_id).get("items") or {}
+    if not items:
+        return False
+    ver = read_json(ws.case_dir(case_id) / "verification.json")
+    if not isinstance(ver, dict):
+        return True
+    seen = {(ver.get("report") or {}).get("item_id")}
+    for key in ("attachments", "messages"):
+        seen.update(p.get("item_id") for p in ver.get(key) or [] if isinstance(p, dict))
+    return bool(set(items) - seen)
+
+
+class SyncWorker:
+    def __init__(self, state, poll_seconds: float):
+        self.state = state
+        self.poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._pending: set[str] = set()
+        self._pending_lock = threading.Lock()
+        self._events_off_until = 0.0
+        self.thread = threading.Thread(target=self._run, name="console-sync", daemon=True)
+        self.events = threading.Thread(target=self._follow_events, name="console-events", daemon=True)
+
+    def start(self) -> SyncWorker:
+        self.thread.start()
+        self.events.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self.thread.join(timeout=40)
+
+    def kick(self, case_ids=()) -> None:
+        """Run a round now; ``case_ids`` are checked for decryption in it."""
+        with self._pending_lock:
+            self._pending.update(case_ids)
+        self._wake.set()
+
+    def after_unlock(self) -> None:
+        ws = self.state.ws
+        self.kick([cid for cid in ws.synced_cases() if needs_decrypt(ws, cid)])
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            try:
+                self.round()
+                self.state.live.sync_error = ""
+            except (DeskError, KeyringError, ValueError, OSError) as exc:
+                self.state.live.sync_error = str(exc)
+            except Exception as exc:  # noqa: BLE001 - the thread must outlive any one bad round
+                self.state.live.sync_error = f"{type(exc).__name__}: {exc}"
+            self._wait()
+
+    def round(self) -> set[str]:
+        """One sync-decrypt-index round; returns the cases whose index rows changed."""
+        state = self.state
+        changed: set[str] = set()
+        client = session_client(state.ws)
+        if client is not None:
+            report = run_sync(client, state.ws, show_progress=False)
+            state.live.last_sync = journal.now_iso()
+            changed |= report.cases
+        with self._pending_lock:
+            candidates = self._pending | changed
+            self._pending = set()
+        identities = state.vault.identities()
+        for case_id in sorted(candidates):
+            if identities is not None and needs_decrypt(state.ws, case_id):
+                result = decrypt_case(state.ws, case_id, identities)
+                journal.record(state.store, case_id, state.officer, "decrypted", result.verdict)
+            elif identities is None and needs_decrypt(state.ws, case_id):
+                with self._pending_lock:
+                    self._pending.add(case_id)  # decrypted at the next unlock
+            refresh_case(state.store, state.ws, case_id)
+        if candidates:
+            state.live.bump()
+        return candidates
+
+    def _wait(self) -> None:
+        self._wake.wait(self.poll_seconds)
+
+    def _follow_events(self) -> None:
+        """Wake the loop as soon as the server's change feed moves past our cursor."""
+        last = None
+        while not self._stop.is_set():
+            client = session_client(self.state.ws)
+            if client is None or time.monotonic() < self._events_off_until:
+                self._stop.wait(self.poll_seconds)
+                continue
+            cursor = int((read_json(self.state.ws.sync_file) or {}).get("cursor", 0))
+            try:
+                response = client.http.get(client._url("/events/operator"), params={"after": cursor},
+                                           timeout=EVENTS_WAIT)
+            except requests.RequestException:
+                self._stop.wait(self.poll_seconds)
+                continue
+            if response.status_code != 200:  # no live events on this server (yet): plain polling
+                self._events_off_until = time.monotonic() + EVENTS_RETRY_SECONDS
+                continue
+            try:
+                body = response.json()
+            except ValueError:
+                body = {}
+            seen = next((body[k] for k in ("revision", "seq", "cursor") if type(body.get(k)) is int), cursor)
+            if seen > cursor:
+                self._wake.set()
+                # let the round move the cursor before asking again (longer if it did not)
+                self._stop.wait(0.2 if seen != last else self.poll_seconds)
+                last = seen
+
+
+__all__ = ["ApiFailure", "SyncWorker", "needs_decrypt", "session_client"]

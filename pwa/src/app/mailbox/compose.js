@@ -1,0 +1,135 @@
+// A message being written in the conversation: text in memory, photos and videos stripped and
+// sealed at once in the worker into the outbox (as a report's are, components/file-list.js
+// drives both), then the message itself sealed and queued with its files in one transaction.
+// Sealed to the police bundle's keys and to the receipt's X25519 key (docs/conversation.md).
+// The draft lock keeps the start-up cleanup away from its files while it is being written.
+import { deleteItemData, draftLockName, getCase, putCase, queueMessage, STATES } from "../../outbox/store.js";
+import { policeKey } from "../police-key.js";
+import { callWorker } from "../worker-client.js";
+
+const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
+  b.toString(16).padStart(2, "0")).join("");
+
+/** A part number for a message's file: 1024 and up, drawn at random (docs/conversation.md). */
+export function messagePart() {
+  return 1024 + (crypto.getRandomValues(new Uint32Array(1))[0] % (2 ** 31 - 1024));
+}
+
+export class MessageDraft {
+  /** `session`: the open conversation (caseId, mailboxId, keys). */
+  constructor(session, { worker = callWorker, key = policeKey } = {}) {
+    this.caseId = session.caseId;
+    this.citizenX25519 = session.keys.x25519.publicKey;
+    this.mailbox = { id: session.mailboxId, verify_key: session.keys.ed25519.publicKey };
+    this.attachments = [];
+    this.worker = worker;
+    this.key = key;
+    this.release = null;
+  }
+
+  async lock() {
+    if (!navigator.locks || this.release) return;
+    await new Promise((granted) => {
+      navigator.locks.request(draftLockName(this.caseId), () => {
+        granted();
+        return new Promise((release) => (this.release = release));
+      });
+    });
+  }
+
+  /** A case this phone never sent gets a draft record first, so the cleanup finds its files if abandoned. */
+  async ensureCase() {
+    if (await getCase(this.caseId)) return;
+    await putCase({ caseId: this.caseId, state: STATES.DRAFT, createdAt: new Date().toISOString(), conversation: true });
+  }
+
+  unlock() {
+    this.release?.();
+    this.release = null;
+  }
+
+  recipients() {
+    const key = this.key();
+    if (key.status !== "ok") throw new Error("the police key is not verified");
+    return key.bundle.publicKeys;
+  }
+
+  busy() {
+    return this.attachments.some((a) => a.status === "working");
+  }
+
+  async addFile(file, update) {
+    await this.lock();
+    await this.ensureCase();
+    const att = {
+      localId: randomHex(8), itemId: randomHex(16), part: messagePart(), name: file.name || "fichier",
+      size: file.size, file, status: "working", phase: "stripping", progress: 0, removed: [], kept: [],
+    };
+    this.attachments.push(att);
+    update(att);
+    await this.seal(att, false, update);
+    return att;
+  }
+
+  async seal(att, force, update) {
+    att.status = "working";
+    update(att);
+    try {
+      const result = await this.worker("seal-file", { caseId: this.caseId, itemId: att.itemId, part: att.part,
+        file: att.file, force, recipients: [...this.recipients(), this.citizenX25519] }, {
+        onProgress: (p) => {
+          Object.assign(att, { phase: p.phase, progress: p.total ? p.done / p.total : 0 });
+          update(att);
+        },
+      });
+      if (!this.attachments.includes(att)) {
+        await deleteItemData(att.itemId);
+        return;
+      }
+      Object.assign(att, { status: result.status, reason: result.reason ?? null, removed: result.removed ?? [],
+        kept: result.kept ?? [], entry: result.entry ?? null, raw: force });
+      if (result.status === "sealed") att.file = null;
+    } catch (error) {
+      Object.assign(att, { status: "failed", error: error.message });
+    }
+    update(att);
+  }
+
+  async sendAnyway(att, update) {
+    await this.seal(att, true, update);
+  }
+
+  async remove(att) {
+    this.attachments = this.attachments.filter((a) => a !== att);
+    await deleteItemData(att.itemId);
+  }
+
+  /** Whether there is something to send: text, or a sealed file. */
+  ready(text) {
+    return !this.busy() && (String(text ?? "").trim().length > 0 || this.attachments.some((a) => a.status === "sealed"));
+  }
+
+  /** Seal the message (binding its sealed files) and queue it. Resolves to its item id. */
+  async send(text, { now = new Date() } = {}) {
+    if (this.busy()) throw new Error("a file is still being encrypted");
+    await this.lock();
+    const sealed = this.attachments.filter((a) => a.status === "sealed");
+    for (const stale of this.attachments.filter((a) => a.status !== "sealed")) await deleteItemData(stale.itemId);
+    const itemId = randomHex(16);
+    await this.worker("seal-message", {
+      caseId: this.caseId, itemId, text, attachments: sealed.map((a) => a.entry),
+      writtenAt: now.toISOString().slice(0, 16) + "Z", recipients: this.recipients(), citizenX25519: this.citizenX25519,
+    });
+    await queueMessage(this.caseId, itemId, sealed.map((a) => a.itemId), { now: now.getTime(), mailbox: this.mailbox });
+    this.attachments = [];
+    this.unlock();
+    return itemId;
+  }
+
+  /** Leaving without sending: the sealed files go. */
+  async discard() {
+    for (const att of this.attachments) await deleteItemData(att.itemId).catch(() => {});
+    this.attachments = [];
+    this.unlock();
+  }
+}

@@ -1,0 +1,40 @@
+"""Operators' triage of cases: status changes (assignment and notes come with the console), each
+recorded in the audit trail in the same transaction, and moving the case in the change feed."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from ..config import Settings
+from ..errors import NotFound
+from ..models import Case, Item
+from . import audit, conversation, feed
+from .cases import get_case
+from .clock import coarse_now
+
+
+def set_status(session: Session, settings: Settings, case_id: str, status: str, *, actor: str) -> tuple[Case, list[Item]]:
+    with session.begin():
+        case = get_case(session, case_id, lock=True)
+        if case.status != status:
+            previous = case.status
+            case.status = status
+            case.status_changed_at = coarse_now(settings.time_resolution)
+            case.change_seq = feed.next_seq(session)
+            conversation.touch_mailbox(session, case_id)  # the citizen's screen shows the status
+            audit.record(session, settings.time_resolution, "status_changed", actor=actor, case_id=case_id,
+                         detail={"from": previous, "to": status})
+        items = list(case.items)
+    return case, items
+
+
+def item_for_download(session: Session, settings: Settings, item_id: str, *, actor: str) -> tuple[str, str]:
+    """The blob key and SHA-256 of an item an operator downloads; the download is audited (each
+    request, resumed ones included: the trail says who fetched which case's ciphertext)."""
+    with session.begin():
+        item = session.get(Item, item_id)
+        if item is None:
+            raise NotFound("no such item", code="item_not_found")
+        audit.record(session, settings.time_resolution, "content_downloaded", actor=actor, case_id=item.case_id,
+                     item_id=item_id)
+        return item.blob_key, item.sha256

@@ -1,0 +1,128 @@
+// The crypto worker's conversation operations with real libsodium: a typed receipt checked
+// without its bytes leaving, the keys it derives, a signed challenge the server can verify, a
+// citizen message sealed into the outbox that the police AND the receipt open, and items whose
+// header disagrees with the listing refused.
+import { beforeAll, describe, expect, it } from "vitest";
+import { Kind } from "../../../pwa/src/crypto/constants.js";
+import { openEnvelope } from "../../../pwa/src/crypto/open.js";
+import { deriveReceiptKeys, formatReceipt, newReceipt, parseReceipt } from "../../../pwa/src/crypto/receipt.js";
+import { sealBytes } from "../../../pwa/src/crypto/seal.js";
+import { sodium } from "../../../pwa/src/crypto/sodium.js";
+import { openOutbox } from "../../../pwa/src/outbox/db.js";
+import { readRange } from "../../../pwa/src/outbox/reader.js";
+import { STATES } from "../../../pwa/src/outbox/store.js";
+import { checkReceiptText, conversationOps } from "../../../pwa/src/worker/conversation-ops.js";
+import { buildMessagePayload, minuteStamp, readConversationPayload } from "../../../pwa/src/worker/message-payload.js";
+
+let s;
+let receiptText;
+let keys; // as the worker hands them to the page (base64)
+let police;
+const hex = (n) => Array.from(crypto.getRandomValues(new Uint8Array(n)), (b) => b.toString(16).padStart(2, "0")).join("");
+const b64 = (bytes) => s.to_base64(bytes, s.base64_variants.ORIGINAL);
+
+beforeAll(async () => {
+  s = await sodium();
+  receiptText = formatReceipt(newReceipt());
+  keys = await conversationOps["receipt-keys"]({ text: receiptText.toLowerCase().replace(/ /g, "-") });
+  const { publicKey, privateKey } = s.crypto_box_keypair();
+  police = { publicKey, secretKey: privateKey };
+});
+
+describe("receipt check", () => {
+  it("says what is wrong without the receipt's bytes", () => {
+    expect(checkReceiptText(receiptText)).toEqual({ ok: true, length: 18 });
+    expect(checkReceiptText(` ${receiptText.toLowerCase()} `).ok).toBe(true);
+    const typo = receiptText.replace(/^./, (c) => (c === "7" ? "8" : "7"));
+    expect(checkReceiptText(typo)).toMatchObject({ ok: false, code: "receipt_bad_check", length: 18 });
+    expect(checkReceiptText(receiptText.slice(0, 10))).toMatchObject({ ok: false, code: "receipt_bad_length", length: 8 });
+    expect(checkReceiptText("7K3 MQU")).toEqual({ ok: false, code: "receipt_bad_character", length: 6,
+      character: "U", position: 6 });
+    for (const result of [checkReceiptText(receiptText), checkReceiptText(typo)]) {
+      expect(JSON.stringify(result)).not.toContain(receiptText.replace(/ /g, "").slice(0, 6));
+    }
+  });
+});
+
+describe("receipt keys and the challenge", () => {
+  it("derives the same keys as the receipt module, however typed", () => {
+    const direct = deriveReceiptKeys(parseReceipt(receiptText));
+    expect(keys.mailboxId).toBe(direct.mailboxId);
+    expect(keys.x25519.publicKey).toBe(b64(direct.x25519.publicKey));
+    expect(keys.ed25519.publicKey).toBe(b64(direct.ed25519.publicKey));
+  });
+
+  it("signs the challenge as the server checks it", async () => {
+    const { signature } = await conversationOps["sign-challenge"]({ challenge: "abc.123", secretKey: keys.ed25519.secretKey });
+    const message = s.from_string("tipline-mailbox-v1\nabc.123");
+    const verifyKey = s.from_base64(keys.ed25519.publicKey, s.base64_variants.ORIGINAL);
+    expect(s.crypto_sign_verify_detached(s.from_base64(signature, s.base64_variants.ORIGINAL), message, verifyKey))
+      .toBe(true);
+    expect(s.crypto_sign_verify_detached(s.from_base64(signature, s.base64_variants.ORIGINAL),
+      s.from_string("tipline-mailbox-v1\nabc.124"), verifyKey)).toBe(false);
+  });
+});
+
+describe("messages", () => {
+  it("seals a message into the outbox that the police and the receipt both open", async () => {
+    const caseId = hex(16);
+    const itemId = hex(16);
+    const text = "CANARY-MESSAGE l'entrée B, vers 19 h";
+    const entry = { part: 4242, name: "photo.jpg", media_type: "image/jpeg", length: 1200, sha256: "a".repeat(64),
+      header_hash: "b".repeat(64) };
+    await conversationOps["seal-message"]({ caseId, itemId, text, attachments: [entry], writtenAt: "2026-12-02T11:07Z",
+      recipients: [b64(police.publicKey)], citizenX25519: keys.x25519.publicKey });
+    const db = await openOutbox();
+    const item = await db.get("items", itemId);
+    expect(item).toMatchObject({ caseId, kind: "message", part: 0, state: STATES.DRAFT });
+    const bytes = await readRange(db, item, 0, item.size);
+    expect(new TextDecoder().decode(bytes)).not.toContain("CANARY-MESSAGE");
+    // the police read it with their key
+    const opened = await openEnvelope(bytes, [police]);
+    expect(opened.header.kind).toBe(Kind.MESSAGE);
+    expect(JSON.parse(new TextDecoder().decode(opened.content))).toEqual({ v: 1, type: "message", text,
+      written_at: "2026-12-02T11:07Z", attachments: [entry] });
+    // and so does the receipt (another phone): from the outbox and as the server serves it
+    const [local] = await conversationOps["open-outbox-items"]({ caseId, x25519: keys.x25519, itemIds: [itemId] });
+    expect(local).toMatchObject({ id: itemId, ok: true, kind: "message", text, writtenAt: "2026-12-02T11:07Z" });
+    expect(local.attachments).toEqual([{ part: 4242, name: "photo.jpg", mediaType: "image/jpeg", length: 1200 }]);
+    const [served] = await conversationOps["open-items"]({ caseId, x25519: keys.x25519,
+      items: [{ id: itemId, kind: 3, bytes }] });
+    expect(served).toMatchObject({ ok: true, text });
+  });
+
+  it("opens a reply and refuses one the listing describes otherwise", async () => {
+    const caseId = hex(16);
+    const itemId = hex(16);
+    const payload = new TextEncoder().encode(JSON.stringify({ v: 1, type: "reply", text: "Quelle entrée ?",
+      written_at: "2026-12-02T11:09Z", attachments: [], author: "Agent 12" }));
+    const x25519 = s.from_base64(keys.x25519.publicKey, s.base64_variants.ORIGINAL);
+    const hexToBytes = (h) => Uint8Array.from(h.match(/../g), (b) => parseInt(b, 16));
+    const { envelope } = await sealBytes(payload, { kind: Kind.REPLY, caseId: hexToBytes(caseId), partIndex: 0,
+      recipients: [x25519, police.publicKey], envelopeId: hexToBytes(itemId) });
+    const open = (listed) => conversationOps["open-items"]({ caseId: listed.caseId ?? caseId, x25519: keys.x25519,
+      items: [{ id: listed.id ?? itemId, kind: listed.kind ?? 4, bytes: envelope }] }).then((r) => r[0]);
+    expect(await open({})).toMatchObject({ ok: true, kind: "reply", text: "Quelle entrée ?", author: "Agent 12",
+      writtenAt: "2026-12-02T11:09Z" });
+    expect(await open({ kind: 3 })).toMatchObject({ ok: false, code: "listing_mismatch" });
+    expect(await open({ id: hex(16) })).toMatchObject({ ok: false, code: "listing_mismatch" });
+    expect(await open({ caseId: hex(16) })).toMatchObject({ ok: false, code: "listing_mismatch" });
+    // a reply sealed to someone else: nothing readable, nothing shown
+    const other = s.crypto_box_keypair().publicKey;
+    const { envelope: foreign } = await sealBytes(payload, { kind: Kind.REPLY, caseId: hexToBytes(caseId), partIndex: 0,
+      recipients: [other], envelopeId: hexToBytes(itemId) });
+    const [refused] = await conversationOps["open-items"]({ caseId, x25519: keys.x25519,
+      items: [{ id: itemId, kind: 4, bytes: foreign }] });
+    expect(refused).toEqual({ id: itemId, ok: false, code: "no_matching_recipient" });
+  });
+
+  it("payloads: time to the minute, text or files needed, kinds checked", () => {
+    expect(minuteStamp(new Date("2026-12-02T11:07:59.999Z"))).toBe("2026-12-02T11:07Z");
+    expect(() => buildMessagePayload({ text: "  " })).toThrow(/text or a file/);
+    const bytes = buildMessagePayload({ text: " bonjour ", writtenAt: "2026-12-02T11:07Z" });
+    expect(readConversationPayload(bytes, "message")).toEqual({ kind: "message", text: "bonjour",
+      writtenAt: "2026-12-02T11:07Z", attachments: [], author: null });
+    expect(() => readConversationPayload(bytes, "reply")).toThrow(/not a reply/);
+    expect(() => readConversationPayload(new TextEncoder().encode("[1]"), "message")).toThrow();
+  });
+});
