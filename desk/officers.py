@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from envelope import bundle as kb
-from envelope.constants import MAX_RECIPIENTS
+from envelope.constants import MAX_BUNDLE_RECIPIENTS
 from envelope.keys import fingerprint, key_id
 
 from .files import read_json, write_json
@@ -93,9 +93,10 @@ def add(officers: list[Officer], name: str, public_key: bytes, role: str = "prim
     for o in officers:
         if o.public_key == public_key:
             raise RosterError(f"this key is already {o.name}'s")
-    if len(officers) >= MAX_RECIPIENTS:
-        # the envelope seals one file key per recipient, at most MAX_RECIPIENTS (envelope/constants.py)
-        raise RosterError(f"a bundle names at most {MAX_RECIPIENTS} keys, backups included; remove one first")
+    if len(officers) >= MAX_BUNDLE_RECIPIENTS:
+        # the envelope seals one file key per recipient, at most 16, and a message or reply also
+        # to the citizen's receipt key: a bundle names at most 15 (envelope/constants.py)
+        raise RosterError(f"a bundle names at most {MAX_BUNDLE_RECIPIENTS} keys, backups included; remove one first")
     return [*officers, Officer(name, public_key, role, _now())]
 
 

@@ -19,7 +19,7 @@ from nacl.exceptions import BadSignatureError
 from nacl.signing import SigningKey, VerifyKey
 
 from . import errors
-from .constants import MAX_RECIPIENTS
+from .constants import MAX_BUNDLE_RECIPIENTS
 from .keys import fingerprint, key_id
 
 SIGNING_CONTEXT = b"tipline key bundle v1\n"
@@ -107,8 +107,8 @@ def check_origin(origin) -> str:
 def make_payload(
     *, origin: str, sequence: int, issued: datetime, expires: datetime, recipients: list[tuple[bytes, str]]
 ) -> bytes:
-    if not 1 <= len(recipients) <= MAX_RECIPIENTS:
-        raise errors.BundleMalformed(f"a bundle names 1 to {MAX_RECIPIENTS} recipients")
+    if not 1 <= len(recipients) <= MAX_BUNDLE_RECIPIENTS:
+        raise errors.BundleMalformed(f"a bundle names 1 to {MAX_BUNDLE_RECIPIENTS} recipients")
     if not any(role == "primary" for _, role in recipients):
         raise errors.BundleMalformed("a bundle needs at least one primary recipient")
     obj = {
@@ -155,8 +155,8 @@ def parse_payload(payload: bytes, *, check_lifetime: bool = True) -> KeyBundle:
     if expires <= issued:
         raise errors.BundleMalformed("a bundle must expire after it is issued")
     recips = obj["recipients"]
-    if not isinstance(recips, list) or not 1 <= len(recips) <= MAX_RECIPIENTS:
-        raise errors.BundleMalformed(f"a bundle names 1 to {MAX_RECIPIENTS} recipients")
+    if not isinstance(recips, list) or not 1 <= len(recips) <= MAX_BUNDLE_RECIPIENTS:
+        raise errors.BundleMalformed(f"a bundle names 1 to {MAX_BUNDLE_RECIPIENTS} recipients")
     out = []
     for r in recips:
         if not isinstance(r, dict) or set(r) != {"key_id", "public_key", "role"}:

@@ -23,6 +23,9 @@ HASH_SIZE = 32
 FILE_KEY_SIZE = 32
 
 MAX_RECIPIENTS = 16
+# A message or reply is sealed to the bundle's keys and the receipt's key (section 17): a
+# bundle leaves room for that one.
+MAX_BUNDLE_RECIPIENTS = MAX_RECIPIENTS - 1
 CHUNK_SIZE = 64 * 1024
 TAG_SIZE = 16
 NONCE_SIZE = 24

@@ -148,6 +148,19 @@ class ListingMismatch(EnvelopeError):
     code = "listing_mismatch"
 
 
+# --- messages and replies (section 17) --------------------------------------------------
+class MessageInvalid(EnvelopeError):
+    """A message or reply is not one section 17 allows (part, body, attachments)."""
+
+    code = "message_invalid"
+
+
+class MessageBadSignature(EnvelopeError):
+    """A message's signature does not verify with its mailbox's key for this case and envelope."""
+
+    code = "message_bad_signature"
+
+
 # --- receipt ---------------------------------------------------------------------------
 class ReceiptBadCharacter(EnvelopeError):
     """The receipt holds a character that is not in a receipt."""

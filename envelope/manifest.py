@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from . import errors
 
 MAX_ATTACHMENTS = 1000
+# Parts 1024 and up belong to the attachments of messages and replies (section 17).
+MAX_REPORT_PART = 1023
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _FIELDS = {"part", "name", "media_type", "length", "sha256", "header_hash"}
 
@@ -84,6 +86,8 @@ def parse_manifest(report: Mapping) -> dict[int, AttachmentEntry]:
     entries: dict[int, AttachmentEntry] = {}
     for obj in items:
         entry = AttachmentEntry.from_json(obj)
+        if entry.part > MAX_REPORT_PART:
+            raise errors.ManifestInvalid(f"a report's attachments are parts 1 to {MAX_REPORT_PART}, not {entry.part}")
         if entry.part in entries:
             raise errors.ManifestInvalid(f"part {entry.part} is listed twice")
         entries[entry.part] = entry

@@ -144,3 +144,38 @@ def safe_name(name: str, detected_media_type: str | None) -> str:
     ext = EXTENSIONS.get(detected_media_type or "")
     stem = safe_stem(name)
     return f"{stem}.{ext}" if ext else stem
+
+
+# --- message text (section 17) -------------------------------------------------------------
+LINE_BREAKS = frozenset([0x000D, 0x0085, 0x2028, 0x2029])
+MAX_DISPLAY_LINE = 64
+
+
+def display_text(text: str) -> str:
+    """A message's or reply's text as a reader shows it (docs/envelope.md, section 17): line
+    breaks kept (as LF) and tabs kept; invisible and bidirectional-control characters removed
+    (as in section 16); every other control, surrogate and non-character made U+FFFD, so that
+    nothing in it can move the cursor, recolour a terminal or reorder what is shown around it."""
+    text = text.replace("\r\n", "\n")
+    out = []
+    for ch in text:
+        cp = ord(ch)
+        if cp in LINE_BREAKS:
+            out.append("\n")
+        elif _in(REMOVED, cp):
+            continue
+        elif ch in "\n\t":
+            out.append(ch)
+        elif (cp < 0x20 or 0x7F <= cp <= 0x9F or 0xD800 <= cp <= 0xDFFF or 0xFDD0 <= cp <= 0xFDEF
+              or cp & 0xFFFE == 0xFFFE):
+            out.append("\ufffd")
+        else:
+            out.append(ch)
+    return unicodedata.normalize("NFC", "".join(out))
+
+
+def display_line(text: str, limit: int = MAX_DISPLAY_LINE) -> str:
+    """``display_text`` on one line (an author's name): line breaks and tabs become spaces, runs
+    of spaces one, no space at either end, at most ``limit`` code points."""
+    flat = re.sub(" {2,}", " ", re.sub("[\n\t]", " ", display_text(text))).strip(" ")
+    return flat[:limit].rstrip(" ")

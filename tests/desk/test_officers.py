@@ -10,7 +10,7 @@ from desk import officers as roster
 from desk.keyring import Keyring, WrongPassphrase
 from envelope import bundle as kb
 from envelope import errors
-from envelope.constants import MAX_RECIPIENTS, Kind
+from envelope.constants import MAX_BUNDLE_RECIPIENTS, MAX_RECIPIENTS, Kind
 from envelope.open import decrypt_bytes
 from envelope.seal import encrypt_bytes
 from tests.support.desk import PASSPHRASE, desk
@@ -122,9 +122,10 @@ def test_roster_refusals_leave_the_bundle_as_it_was(unit):
 
 def test_a_roster_holds_at_most_the_envelopes_recipients_and_a_primary():
     officers = []
-    for i in range(MAX_RECIPIENTS):
+    assert MAX_BUNDLE_RECIPIENTS == MAX_RECIPIENTS - 1  # room for the citizen's key in a reply
+    for i in range(MAX_BUNDLE_RECIPIENTS):
         officers = roster.add(officers, f"officer{i}", os.urandom(32))
-    with pytest.raises(roster.RosterError, match=str(MAX_RECIPIENTS)):
+    with pytest.raises(roster.RosterError, match=str(MAX_BUNDLE_RECIPIENTS)):
         roster.add(officers, "one.too.many", os.urandom(32))
     # a full roster still makes a bundle an envelope can be sealed to
     payload = kb.make_payload(origin=ORIGIN, sequence=1, issued=kb.parse_time("2026-01-01T00:00:00Z"),

@@ -284,6 +284,12 @@ def bundle_vectors() -> dict:
         assert text != payload.decode()
         return kb.sign_bundle(text.encode(), root_seed)
 
+    # 16 keys: an envelope holds 16 stanzas, and a message or reply needs one for the receipt's key
+    sixteen = [{"key_id": key_id(pk).hex(), "public_key": b64(pk), "role": "primary"}
+               for pk in (crypto_scalarmult_base(seeded(f"bundle recipient {i}")) for i in range(16))]
+    text = json.loads(payload)
+    text["recipients"] = sixteen
+    too_many = kb.sign_bundle(json.dumps(text, separators=(",", ":")).encode(), root_seed)
     by_other = kb.sign_bundle(payload, other_seed)
     forged_signer = dict(by_other, signer=good["signer"])
     tampered = dict(good, payload=payload.decode().replace('"sequence":5', '"sequence":9'))
@@ -306,6 +312,7 @@ def bundle_vectors() -> dict:
         ("not-yet-valid", good, dict(base, now="2025-12-31T22:59:59Z"), "bundle_not_yet_valid"),
         ("sequence-rollback", good, dict(base, min_sequence=6), "bundle_sequence_rollback"),
         ("missing-field", {k: v for k, v in good.items() if k != "signer"}, base, "bundle_malformed"),
+        ("sixteen-recipients", too_many, base, "bundle_malformed"),
     ]
     return {
         "root": {"seed": "tipline test vector root key", "public_key": root_pk.hex(),
@@ -687,6 +694,309 @@ def receipt_v2_vectors() -> dict:
     }
 
 
+def conversation_vectors() -> dict:
+    """Messages and replies (section 17): valid items opened by every recipient, items every
+    reader refuses, attachments held against their entries, display text."""
+    from nacl.signing import SigningKey
+
+    from envelope import conversation as cv
+    from envelope.conversation_open import check_attachment, open_item
+    from envelope.names import display_line, display_text
+
+    receipt = seeded("tipline test vector receipt", 10)
+    citizen = rc.derive_receipt_keys(receipt)
+    citizen_identity = Identity(citizen.x25519_secret)
+    other_signer = SigningKey(seeded("tipline test vector other signer"))
+    case_id = seeded("conversation case id", 16)
+    other_case = seeded("conversation other case id", 16)
+    police = ["alice", "bob"]
+    police_keys = [public(n) for n in police]
+    readers = {"alice": [identity("alice")], "bob": [identity("bob")], "citizen": [citizen_identity],
+               "mallory": [identity("mallory")]}
+    verify_keys = {"citizen": citizen.ed25519_public, "other": bytes(other_signer.verify_key)}
+    envelopes: dict[str, dict] = {}
+    raw: dict[str, bytes] = {}
+    results = {}
+
+    def seal(name, *, kind, content, case=case_id, part=0, recipients=None):
+        recipients = recipients or cv.conversation_recipients(
+            Kind.REPLY if kind == Kind.REPLY else Kind.MESSAGE, police_keys, citizen.x25519_public)
+        envelope_id = seeded(f"{name} envelope id", 16)
+        env, result = encrypt_bytes(content, kind=kind, case_id=case, envelope_id=envelope_id, part_index=part,
+                                    recipients=recipients, file_key=seeded(f"{name} file key"),
+                                    ephemeral_secrets=[seeded(f"{name} ephemeral {i}") for i in range(len(recipients))])
+        envelopes[name] = {"name": name, "kind": int(kind), "item_id": envelope_id.hex(), "case_id": case.hex(),
+                           "part_index": part, "header_hash": result.header_hash.hex(),
+                           "stanza_key_ids": [key_id(pk).hex() for pk in recipients], "envelope": b64(env)}
+        raw[name], results[name] = env, result
+        return envelope_id, result
+
+    def body_bytes(obj) -> bytes:
+        return obj if isinstance(obj, bytes) else json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+    def message(name, obj, *, case=case_id, part=0, signer=None, sign_case=None, sign_id=None, signed=True):
+        envelope_id = seeded(f"{name} envelope id", 16)
+        body = body_bytes(obj)
+        if signed:
+            key = signer or SigningKey(citizen.ed25519_secret[:32])
+            signature = key.sign(cv.SIGNATURE_CONTEXT + (sign_case or case) + (sign_id or envelope_id) + body).signature
+            content = signature + body
+        else:
+            content = body
+        return seal(name, kind=Kind.MESSAGE, content=content, case=case, part=part)
+
+    def reply(name, obj, *, part=0, prefix=b""):
+        return seal(name, kind=Kind.REPLY, content=prefix + body_bytes(obj), part=part)
+
+    def attachment(name, content, part, *, case=case_id, kind=Kind.MESSAGE):
+        _, result = seal(name, kind=Kind.ATTACHMENT, content=content, case=case, part=part,
+                         recipients=cv.conversation_recipients(kind, police_keys, citizen.x25519_public))
+        return result
+
+    def entry(result, name, media_type, **changes):
+        return {**AttachmentEntry.from_seal(result, name=name, media_type=media_type).to_json(), **changes}
+
+    when = "2026-12-02T14:05Z"
+    def msg(**kw):
+        return {"v": 1, "type": "message", "text": "", "written_at": when, "attachments": [], **kw}
+
+    def rep(**kw):
+        return {"v": 1, "type": "reply", "text": "", "written_at": when, "attachments": [], **kw}
+
+    # attachments of messages and replies, parts 1024 and up
+    photo = bytes.fromhex("ffd8ffe000104a464946") + pattern(5000)
+    video = pattern(6000)
+    r_photo = attachment("conv-photo", photo, 1031)
+    r_video = attachment("conv-video", video, 700001)
+    r_photo_other_case = attachment("conv-photo-other-case", photo, 1031, case=other_case)
+    r_photo_altered = attachment("conv-photo-altered", photo[:-1] + b"\x00", 1031)
+    r_reply_photo = attachment("conv-reply-photo", pattern(3000), 2**32 - 1, kind=Kind.REPLY)
+    photo_entry = entry(r_photo, "IMG_0001.jpg", "image/jpeg")
+    video_entry = entry(r_video, "VID_0002.mp4", "video/mp4")
+
+    text = "Bonjour, c'\u00e9tait vers 22 h, entr\u00e9e B.\nIls sont deux."
+    valid = [
+        ("message-text", lambda n: message(n, msg(text=text)), ["alice", "bob", "citizen"]),
+        ("message-with-photo-and-video", lambda n: message(n, msg(text="Voici les photos.",
+                                                                  attachments=[photo_entry, video_entry])),
+         ["alice", "citizen"]),
+        ("message-attachment-only", lambda n: message(n, msg(attachments=[photo_entry])), ["bob"]),
+        ("message-text-at-limit", lambda n: message(n, msg(text="\u00e9" * cv.MAX_TEXT_CODE_POINTS)), ["alice"]),
+        ("message-unknown-member-ignored", lambda n: message(n, {**msg(text="ok"), "mood": "calm"}), ["alice"]),
+        ("message-unicode", lambda n: message(n, msg(text="\U0001f697 bleue \u05e9\u05dc\u05d5\u05dd\r\nfin")),
+         ["citizen"]),
+        ("reply-text", lambda n: reply(n, rep(text="Merci. \u00c0 quelle heure exactement ?", author="Agent Dupont")),
+         ["citizen", "alice", "bob"]),
+        ("reply-with-photo", lambda n: reply(n, rep(text="Est-ce ce v\u00e9hicule ?",
+                                                    attachments=[entry(r_reply_photo, "vehicule.png", "image/png")])),
+         ["citizen", "bob"]),
+        ("reply-without-author", lambda n: reply(n, rep(text="Bien re\u00e7u.")), ["citizen"]),
+    ]
+    long_author = "A" * (cv.MAX_AUTHOR_CODE_POINTS + 1)
+    many = [entry(r_photo, "IMG.jpg", "image/jpeg", part=2000 + i) for i in range(cv.MAX_ATTACHMENTS + 1)]
+    invalid = [
+        # (name, make, listing changes, reader, verify key, error, note)
+        ("message-part-7", lambda n: message(n, msg(text="x"), part=7), {}, "alice", "citizen", "message_invalid",
+         "a message is part 0"),
+        ("reply-part-1", lambda n: reply(n, rep(text="x"), part=1), {}, "citizen", None, "message_invalid",
+         "a reply is part 0"),
+        ("message-signed-by-another-key", lambda n: message(n, msg(text="x"), signer=other_signer), {}, "alice",
+         "citizen", "message_bad_signature", "only the receipt's key signs the citizen's messages"),
+        ("message-checked-with-another-key", lambda n: message(n, msg(text="x")), {}, "alice", "other",
+         "message_bad_signature", "the mailbox's key is the report's, not any key"),
+        ("message-signed-for-another-case", lambda n: message(n, msg(text="x"), sign_case=other_case), {}, "alice",
+         "citizen", "message_bad_signature", "a signed body cannot be moved to another case"),
+        ("message-signed-for-another-envelope",
+         lambda n: message(n, msg(text="x"), sign_id=seeded("another envelope id", 16)), {}, "alice", "citizen",
+         "message_bad_signature", "nor resealed under another envelope id"),
+        ("message-unsigned", lambda n: message(n, msg(text="a message the server could have written" * 3),
+                                               signed=False), {}, "alice", "citizen", "message_bad_signature",
+         "knowing the case id and the police keys is not enough to write as the citizen"),
+        ("message-shorter-than-signature", lambda n: seal(n, kind=Kind.MESSAGE, content=b"{}"), {}, "alice",
+         "citizen", "message_invalid", ""),
+        ("reply-with-a-signature", lambda n: reply(n, rep(text="x"), prefix=bytes(64)), {}, "citizen", None,
+         "message_invalid", "a reply has no signature: its content is the body"),
+        ("message-typed-reply", lambda n: message(n, rep(text="x")), {}, "alice", "citizen", "message_invalid",
+         "the body's type must be the header's kind"),
+        ("reply-typed-message", lambda n: reply(n, msg(text="x")), {}, "citizen", None, "message_invalid", ""),
+        ("message-with-author", lambda n: message(n, msg(text="x", author="Agent")), {}, "alice", "citizen",
+         "message_invalid", "only a reply has an author"),
+        ("reply-author-too-long", lambda n: reply(n, rep(text="x", author=long_author)), {}, "citizen", None,
+         "message_invalid", ""),
+        ("reply-author-empty", lambda n: reply(n, rep(text="x", author="")), {}, "citizen", None, "message_invalid",
+         ""),
+        ("message-empty", lambda n: message(n, msg()), {}, "alice", "citizen", "message_invalid",
+         "no text and no attachment"),
+        ("message-text-too-long", lambda n: message(n, msg(text="e" * (cv.MAX_TEXT_CODE_POINTS + 1))), {}, "alice",
+         "citizen", "message_invalid", ""),
+        ("message-february-30", lambda n: message(n, msg(text="x", written_at="2026-02-30T10:00Z")), {}, "alice",
+         "citizen", "message_invalid", ""),
+        ("message-time-with-seconds", lambda n: message(n, msg(text="x", written_at="2026-12-02T14:05:00Z")), {},
+         "alice", "citizen", "message_invalid", "to the minute, no more"),
+        ("message-time-24h", lambda n: message(n, msg(text="x", written_at="2026-12-02T24:00Z")), {}, "alice",
+         "citizen", "message_invalid", ""),
+        ("message-no-written-at", lambda n: message(n, {k: v for k, v in msg(text="x").items() if k != "written_at"}),
+         {}, "alice", "citizen", "message_invalid", ""),
+        ("message-version-2", lambda n: message(n, msg(text="x", v=2)), {}, "alice", "citizen", "message_invalid", ""),
+        ("message-version-as-float", lambda n: message(n, body_bytes(msg(text="x")).replace(b'"v":1', b'"v":1.0')),
+         {}, "alice", "citizen", "message_invalid", "JavaScript would read 1.0 as 1: numbers are integers"),
+        ("message-length-with-exponent",
+         lambda n: message(n, body_bytes(msg(text="x", attachments=[photo_entry])).replace(
+             f'"length":{len(photo)}'.encode(), b'"length":5.01e3')), {}, "alice", "citizen", "message_invalid", ""),
+        ("message-nan", lambda n: message(n, body_bytes(msg(text="x")).replace(b'"v":1', b'"v":NaN')), {}, "alice",
+         "citizen", "message_invalid", "not JSON"),
+        ("message-attachment-report-part",
+         lambda n: message(n, msg(text="x", attachments=[{**photo_entry, "part": 5}])),
+         {}, "alice", "citizen", "message_invalid", "parts 1 to 1023 are the report's"),
+        ("message-attachment-parts-twice",
+         lambda n: message(n, msg(text="x", attachments=[photo_entry, {**video_entry, "part": 1031}])), {}, "alice",
+         "citizen", "message_invalid", ""),
+        ("message-too-many-attachments", lambda n: message(n, msg(text="x", attachments=many)), {}, "alice",
+         "citizen", "message_invalid", ""),
+        ("message-attachment-entry-incomplete",
+         lambda n: message(n, msg(text="x", attachments=[{k: v for k, v in photo_entry.items() if k != "sha256"}])),
+         {}, "alice", "citizen", "message_invalid", ""),
+        ("message-not-utf8", lambda n: message(n, b'{"v":1,"type":"message","text":"\xff","written_at":"' +
+                                               when.encode() + b'","attachments":[]}'), {}, "alice", "citizen",
+         "message_invalid", ""),
+        ("message-body-with-bom", lambda n: message(n, b"\xef\xbb\xbf" + body_bytes(msg(text="x"))), {}, "alice",
+         "citizen", "message_invalid", ""),
+        ("message-not-an-object", lambda n: message(n, b"[]"), {}, "alice", "citizen", "message_invalid", ""),
+        ("message-too-large", lambda n: seal(n, kind=Kind.MESSAGE, content=bytes(cv.MAX_CONTENT_BYTES + 1)), {},
+         "alice", "citizen", "too_large", "refused from its header, before any decryption"),
+        ("message-listed-as-reply", lambda n: message(n, msg(text="x")), {"kind": "reply"}, "alice", "citizen",
+         "listing_mismatch", "section 15"),
+        ("message-listed-under-another-case", lambda n: message(n, msg(text="x")), {"case_id": other_case.hex()},
+         "alice", "citizen", "listing_mismatch", ""),
+        ("report-read-as-a-message", lambda n: seal(n, kind=Kind.REPORT, content=b'{"attachments":[]}'), {}, "alice",
+         "citizen", "message_invalid", "a report is not part of the conversation"),
+        ("message-for-someone-else", lambda n: message(n, msg(text="x")), {}, "mallory", "citizen",
+         "no_matching_recipient", ""),
+    ]
+    # the server rewrites a message's header into a reply: the MAC refuses it
+    mutated = [("message-kind-rewritten", "message-text", [{"op": "set", "offset": 8, "hex": "04"}],
+                {"kind": "reply"}, "citizen", "citizen", "header_mac_mismatch")]
+
+    def listing_of(name, **changes):
+        e = envelopes[name]
+        return {"item_id": e["item_id"], "case_id": e["case_id"], "kind": KIND_NAMES[e["kind"]],
+                "part_index": e["part_index"], **changes}
+
+    def expected(name, reader, verify):
+        opened = open_item(raw[name], readers[reader], listed=listing_of(name), verify_key=verify_keys.get(verify))
+        body = opened.body
+        return {"kind": int(opened.kind), "type": body.type, "item_id": opened.item_id, "case_id": opened.case_id,
+                "text": body.text, "written_at": body.written_at, "author": body.author,
+                "attachments": [e.to_json() for e in body.attachments],
+                "display_text": display_text(body.text),
+                "display_author": None if body.author is None else display_line(body.author)}
+
+    items = []
+    for name, make, openers in valid:
+        make(name)
+        verify = "citizen" if envelopes[name]["kind"] == Kind.MESSAGE else None
+        exp = [expected(name, r, verify) for r in openers]
+        assert all(e == exp[0] for e in exp)
+        items.append({"name": name, "open_with": openers, "verify_key": verify, "expected": exp[0]})
+
+    refused = []
+    for name, make, changes, reader, verify, error, note in invalid:
+        make(name)
+        data = raw[name]
+        if error == "too_large":
+            data = data[:results[name].header.size]  # the header is enough to refuse it
+            envelopes[name]["envelope"] = b64(data)
+        listed = listing_of(name, **changes)
+        try:
+            open_item(data, readers[reader], listed=listed, verify_key=verify_keys.get(verify))
+        except EnvelopeError as exc:
+            assert exc.code == error, (name, exc.code, str(exc))
+        else:
+            raise AssertionError(f"{name} opened")
+        refused.append({"name": name, "envelope": name, "mutations": [], "listing": listed, "open_with": reader,
+                        "verify_key": verify, "error": error, "note": note})
+    for name, base, mutations, changes, reader, verify, error in mutated:
+        data = apply_mutations(raw[base], mutations)
+        listed = listing_of(base, **changes)
+        try:
+            open_item(data, readers[reader], listed=listed, verify_key=verify_keys.get(verify))
+        except EnvelopeError as exc:
+            assert exc.code == error, (name, exc.code)
+        else:
+            raise AssertionError(f"{name} opened")
+        refused.append({"name": name, "envelope": base, "mutations": mutations, "listing": listed,
+                        "open_with": reader, "verify_key": verify, "error": error, "note": ""})
+
+    # a message whose entries name the right envelope but claim another part, another length
+    message("message-entry-part-differs", msg(text="x", attachments=[{**photo_entry, "part": 1032}]))
+    message("message-entry-length-differs", msg(text="x", attachments=[{**photo_entry, "length": len(photo) + 1}]))
+    att_checks = [
+        ("photo-found", "message-with-photo-and-video", 0, ["conv-photo", "conv-video"], None),
+        ("video-found", "message-with-photo-and-video", 1, ["conv-video", "conv-photo-other-case"], None),
+        ("video-not-arrived", "message-with-photo-and-video", 1, ["conv-photo"], "attachment_missing"),
+        ("photo-replayed-from-another-case", "message-attachment-only", 0, ["conv-photo-other-case"],
+         "attachment_missing"),
+        ("photo-altered", "message-attachment-only", 0, ["conv-photo-altered"], "attachment_missing"),
+        ("entry-part-differs", "message-entry-part-differs", 0, ["conv-photo"], "attachment_mismatch"),
+        ("entry-length-differs", "message-entry-length-differs", 0, ["conv-photo"], "attachment_mismatch"),
+        ("reply-photo-found", "reply-with-photo", 0, ["conv-reply-photo"], None),
+    ]
+    attachment_cases = []
+    for name, item, index, candidates, error in att_checks:
+        kind = Kind(envelopes[item]["kind"])
+        opened = open_item(raw[item], [citizen_identity], listed=listing_of(item),
+                           verify_key=citizen.ed25519_public if kind is Kind.MESSAGE else None)
+        want = opened.body.attachments[index]
+        found = [c for c in candidates if results[c].header_hash == want.header_hash]
+        got = None
+        if not found:
+            got = "attachment_missing"
+        else:
+            _, res = decrypt_bytes(raw[found[0]], [citizen_identity])
+            check_listing(res.header, listing_of(found[0]))
+            try:
+                check_attachment(want, res, case_id=case_id)
+            except EnvelopeError as exc:
+                got = exc.code
+        assert got == error, (name, got)
+        attachment_cases.append({"name": name, "item": item, "entry": index, "candidates": candidates,
+                                 "open_with": "citizen", "error": error})
+
+    display = []
+    for sample in ["ligne 1\r\nligne 2\rligne 3", "tab\tok", "\x1b[31mrouge\x1b[0m", "photo\u202egpj.exe",
+                   "\u2067isol\u00e9\u2069", "e\u0301t\u00e9", "\ud800 seul", "\u0085next\u2028line\u2029para",
+                   "\ufdd0\uffff\U0010fffe", "\u200bzero\u200dwidth\ufeff", "\x00nul\x7fdel\x9fc1",
+                   "  Agent \n Dupont  ", "\U0001f697\ufe0f bleue", "\u00a0espace ins\u00e9cable"]:
+        display.append({"text": sample, "display_text": display_text(sample), "display_line": display_line(sample)})
+    display.append({"text": "x" * 70, "display_text": "x" * 70, "display_line": display_line("x" * 70)})
+
+    return {
+        "parameters": {
+            "signature_context": cv.SIGNATURE_CONTEXT.decode(),
+            "signature_size": cv.SIGNATURE_SIZE,
+            "max_padded_length": cv.MAX_PADDED_LENGTH,
+            "max_content_bytes": cv.MAX_CONTENT_BYTES,
+            "max_text_code_points": cv.MAX_TEXT_CODE_POINTS,
+            "max_author_code_points": cv.MAX_AUTHOR_CODE_POINTS,
+            "max_attachments": cv.MAX_ATTACHMENTS,
+            "first_conversation_part": cv.FIRST_CONVERSATION_PART,
+            "max_display_line": 64,
+        },
+        "police": police,
+        "citizen": {"receipt": receipt.hex(), "receipt_text": rc.format_receipt(receipt),
+                    "x25519_public_key": citizen.x25519_public.hex(),
+                    "ed25519_public_key": citizen.ed25519_public.hex(), "mailbox_id": citizen.mailbox_id},
+        "other_signer": {"seed": "tipline test vector other signer",
+                         "public_key": bytes(other_signer.verify_key).hex()},
+        "case_id": case_id.hex(),
+        "envelopes": list(envelopes.values()),
+        "items": items,
+        "invalid": refused,
+        "attachments": attachment_cases,
+        "display": display,
+    }
+
+
 def build() -> dict[str, str]:
     valid, envs = envelope_vectors()
     files = {
@@ -711,13 +1021,18 @@ def build() -> dict[str, str]:
         "listing-v1.json": {"description": "Envelopes and what a server's listing says of them; readers open "
                                            "first, then refuse any difference (docs/envelope.md section 15).",
                             **listing_vectors()},
+        "conversation-v1.json": {"description": "Messages (kind 3) and replies (kind 4): items every reader opens "
+                                                "alike, items every reader refuses, attachments bound by header "
+                                                "hash, display text (docs/envelope.md section 17). Test keys only; "
+                                                "ASCII with JSON escapes.", **conversation_vectors()},
         "names-v1.json": {"description": "Attachment names from an anonymous sender and the names a reader saves "
                                          "them under; content types from first bytes (docs/envelope.md section 16). "
                                          "Every non-ASCII character is escaped, lone surrogates included.",
                           **name_vectors()},
     }
     # names-v1.json holds lone surrogates and invisible characters: ASCII escapes keep it valid and readable.
-    return {name: json.dumps(obj, indent=1, ensure_ascii=name == "names-v1.json") + "\n"
+    ascii_only = ("names-v1.json", "conversation-v1.json")
+    return {name: json.dumps(obj, indent=1, ensure_ascii=name in ascii_only) + "\n"
             for name, obj in files.items()}
 
 

@@ -1,7 +1,7 @@
 // Signed key bundles (docs/envelope.md, section 10): which police keys the phone encrypts to.
 // The signature covers the payload's exact ASCII bytes, so no JSON canonicalisation is needed.
 // Checks run in the spec's order, so every implementation refuses a bundle with the same code.
-import { MAX_RECIPIENTS } from "./constants.js";
+import { MAX_BUNDLE_RECIPIENTS } from "./constants.js";
 import { BundleError } from "./errors.js";
 import { fingerprint, keyId } from "./keys.js";
 import { readySodium } from "./sodium.js";
@@ -102,8 +102,8 @@ function parsePayload(payload) {
   const issued = parseTime(obj.issued);
   const expires = parseTime(obj.expires);
   if (expires <= issued) throw malformed("a bundle must expire after it is issued");
-  if (!Array.isArray(obj.recipients) || obj.recipients.length < 1 || obj.recipients.length > MAX_RECIPIENTS) {
-    throw malformed(`a bundle names 1 to ${MAX_RECIPIENTS} recipients`);
+  if (!Array.isArray(obj.recipients) || obj.recipients.length < 1 || obj.recipients.length > MAX_BUNDLE_RECIPIENTS) {
+    throw malformed(`a bundle names 1 to ${MAX_BUNDLE_RECIPIENTS} recipients`);
   }
   const recipients = obj.recipients.map(parseRecipient);
   if (new Set(recipients.map((r) => r.keyId)).size !== recipients.length) {

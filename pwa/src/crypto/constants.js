@@ -12,6 +12,8 @@ export const MAC_SIZE = 32;
 export const FILE_KEY_SIZE = 32;
 
 export const MAX_RECIPIENTS = 16;
+// A message or reply is sealed to the bundle's keys and the receipt's key (section 17).
+export const MAX_BUNDLE_RECIPIENTS = MAX_RECIPIENTS - 1;
 export const CHUNK_SIZE = 64 * 1024;
 export const TAG_SIZE = 16;
 export const NONCE_SIZE = 24;

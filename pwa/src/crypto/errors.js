@@ -28,6 +28,9 @@ const MESSAGES = {
   attachment_mismatch: "An attachment's header hash, length or SHA-256 differs from the manifest.",
   // the server's listing
   listing_mismatch: "The server's listing of an envelope disagrees with its authenticated header.",
+  // messages and replies (section 17)
+  message_invalid: "A message or reply is not one section 17 allows (part, body, attachments).",
+  message_bad_signature: "A message's signature does not verify with its mailbox's key for this case and envelope.",
   // key bundle
   bundle_malformed: "The key bundle is not well formed.",
   bundle_bad_signature: "The key bundle's signature does not verify against the pinned root key.",

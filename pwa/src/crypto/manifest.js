@@ -5,6 +5,8 @@ import { EnvelopeError } from "./errors.js";
 import { readySodium } from "./sodium.js";
 
 const MAX_ATTACHMENTS = 1000;
+// Parts 1024 and up belong to the attachments of messages and replies (section 17).
+export const MAX_REPORT_PART = 1023;
 const FIELDS = ["part", "name", "media_type", "length", "sha256", "header_hash"];
 const HEX64 = /^[0-9a-f]{64}$/;
 
@@ -61,6 +63,9 @@ export function parseManifest(report) {
   const entries = new Map();
   for (const obj of items) {
     const entry = parseEntry(obj);
+    if (entry.part > MAX_REPORT_PART) {
+      throw invalid(`a report's attachments are parts 1 to ${MAX_REPORT_PART}, not ${entry.part}`);
+    }
     if (entries.has(entry.part)) throw invalid(`part ${entry.part} is listed twice`);
     entries.set(entry.part, entry);
   }

@@ -85,3 +85,33 @@ export function safeName(name, detectedMediaType) {
   const stem = safeStem(name);
   return ext ? `${stem}.${ext}` : stem;
 }
+
+// --- message text (section 17) ---------------------------------------------------------------
+const LINE_BREAKS = new Set([0x000d, 0x0085, 0x2028, 0x2029]);
+export const MAX_DISPLAY_LINE = 64;
+
+/**
+ * A message's or reply's text as a reader shows it (docs/envelope.md, section 17): line breaks
+ * (as "\n") and tabs kept; invisible and bidirectional-control characters removed (as in section
+ * 16); every other control, lone surrogate and non-character made U+FFFD. Show the result as
+ * text (textContent), never as markup, in an element isolated for bidi (dir="auto").
+ */
+export function displayText(text) {
+  let out = "";
+  for (const ch of String(text).replaceAll("\r\n", "\n")) {
+    const cp = ch.codePointAt(0);
+    if (LINE_BREAKS.has(cp)) out += "\n";
+    else if (within(REMOVED, cp)) continue;
+    else if (ch === "\n" || ch === "\t") out += ch;
+    else if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0xd800 && cp <= 0xdfff) ||
+      (cp >= 0xfdd0 && cp <= 0xfdef) || (cp & 0xfffe) === 0xfffe) out += "\ufffd";
+    else out += ch;
+  }
+  return out.normalize("NFC");
+}
+
+/** displayText on one line (an author's name): no line break or tab, one space at most in a row. */
+export function displayLine(text, limit = MAX_DISPLAY_LINE) {
+  const flat = displayText(text).replace(/[\n\t]/g, " ").replace(/ {2,}/g, " ").replace(/^ +| +$/g, "");
+  return [...flat].slice(0, limit).join("").replace(/ +$/, "");
+}

@@ -67,7 +67,8 @@ describe.each(RV.receipts.map((r) => [r.name, r]))("receipt %s", (_, vector) => 
 describe("receipt v2 parameters", () => {
   it("are the vectors' ones", () => {
     const p = RV2.parameters;
-    expect([FIELD_POLYNOMIAL, ALPHA, G1, G0]).toEqual([p.field_polynomial_bits, p.alpha, p.generator.g1, p.generator.g0]);
+    expect([FIELD_POLYNOMIAL, ALPHA, G1, G0])
+      .toEqual([p.field_polynomial_bits, p.alpha, p.generator.g1, p.generator.g0]);
     expect([p.data_characters, p.check_characters, p.groups, p.group_size]).toEqual([16, 2, 6, 3]);
   });
 });
