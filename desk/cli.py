@@ -16,6 +16,7 @@ from rich.table import Table
 from envelope import bundle as kb
 from envelope.errors import EnvelopeError
 from envelope.keys import fingerprint
+from envelope.vocabulary import STATUSES
 
 from .client import Client, DeskError
 from .console.command import console_cmd
@@ -27,7 +28,6 @@ from .workspace import Workspace, default_home
 
 console = Console(stderr=True)
 out = Console()
-STATUSES = ["new", "in_progress", "useful", "not_actionable", "closed"]
 
 
 class Ctx:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
+from envelope.vocabulary import ITEM_KINDS
+
 from .client import Client, DeskError
 from .files import private_dir, read_json, write_json
 from .workspace import Workspace
@@ -19,7 +21,7 @@ from .workspace import Workspace
 
 _ID = re.compile(r"[0-9a-f]{32}")
 _SHA256 = re.compile(r"[0-9a-f]{64}")
-KINDS = ("report", "attachment", "message", "reply")
+KINDS = ITEM_KINDS
 
 
 def _is_int(value, low: int, high: int) -> bool:

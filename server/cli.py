@@ -184,6 +184,10 @@ def gc_cmd(grace_minutes):
     from .services.maintenance import collect_garbage
 
     report = collect_garbage(_session(), _svc().settings, _svc().blobs, grace=timedelta(minutes=grace_minutes))
+    from .pow.store import purge
+    from .services.clock import now
+
+    report["pow_spent"] = purge(_session(), now=now(), resolution=_svc().settings.time_resolution)
     click.echo(", ".join(f"{k}: {v}" for k, v in report.items()))
 
 

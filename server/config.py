@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
 MiB = 1024 * 1024
 GiB = 1024 * MiB
 
@@ -26,7 +25,7 @@ class Settings:
     database_url: str
     blob_dir: Path
     keys_dir: Path
-    pwa_dir: Path
+    pwa_dir: Path | None  # None: the API alone, the citizen app served from elsewhere
     origin: str
     # limits: each breach is a 4xx, never a crash
     max_item_bytes: int = 2 * GiB  # largest envelope, chunked upload
@@ -57,18 +56,47 @@ class Settings:
     events_wait_seconds: int = 25  # the events process's long poll
     events_fallback_wait_seconds: int = 5  # the same routes on gunicorn: short, each holds a thread
     check_schema: bool = True
+    # proof of work (server.pow, docs/api.md "Proof of work"): ALTCHA's max number for opening a
+    # case, i.e. twice the SHA-256 evaluations a phone makes on average; 0 turns the work off
+    pow_max_number: int = 0  # off until the citizen app solves it (issue 10, next step)
+    pow_bytes_per_case: int = 16 * MiB  # an item of this size costs as much work as opening a case
+    pow_free_case_bytes: int = 256 * 1024  # items fit free of work while the case holds at most this
+    pow_ttl_seconds: int = 300  # a challenge's life, per case's worth of work it asks for
+    pow_load_cases_per_hour: int = 120  # above this rate of new cases the work grows in proportion
+    pow_max_load_factor: int = 32
 
     @classmethod
     def from_env(cls, env=None, **overrides) -> Settings:
+        """Settings from ``env`` (default: the environment). Paths have no default inside the
+        code's own folder: a deployment (or scripts/serve, or a test) names them."""
         env = os.environ if env is None else env
-        data_dir = Path(env.get("TIPLINE_DATA_DIR") or REPO / "var")
+        data_dir = env.get("TIPLINE_DATA_DIR")
+
+        def path(name: str, variable: str, under_data: str | None) -> Path | None:
+            if name in overrides:
+                return overrides[name]
+            if env.get(variable):
+                return Path(env[variable])
+            if data_dir and under_data:
+                return Path(data_dir) / under_data
+            return None
+
+        database_url = overrides.get("database_url") or env.get("DATABASE_URL")
+        if not database_url and data_dir:
+            database_url = f"sqlite:///{Path(data_dir) / 'tipline.sqlite3'}"
         values = dict(
-            database_url=env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'tipline.sqlite3'}",
-            blob_dir=Path(env.get("TIPLINE_BLOB_DIR") or data_dir / "blobs"),
-            keys_dir=Path(env.get("TIPLINE_KEYS_DIR") or REPO / "keys"),
-            pwa_dir=Path(env.get("TIPLINE_PWA_DIR") or REPO / "pwa" / "dist"),
+            database_url=database_url,
+            blob_dir=path("blob_dir", "TIPLINE_BLOB_DIR", "blobs"),
+            keys_dir=path("keys_dir", "TIPLINE_KEYS_DIR", None),
+            pwa_dir=path("pwa_dir", "TIPLINE_PWA_DIR", None),
             origin=env.get("TIPLINE_ORIGIN") or "http://127.0.0.1:8000",
         )
+        missing = [variable for name, variable in (("database_url", "DATABASE_URL or TIPLINE_DATA_DIR"),
+                                                   ("blob_dir", "TIPLINE_BLOB_DIR or TIPLINE_DATA_DIR"),
+                                                   ("keys_dir", "TIPLINE_KEYS_DIR"))
+                   if values[name] is None]
+        if missing:
+            raise ValueError("set " + ", ".join(missing) + " (README, 'Configuration')")
         for f in fields(cls):
             if f.name in values or f.type not in ("int", int):
                 continue
@@ -85,5 +113,10 @@ class Settings:
             raise ValueError("chunks must be at least 2048 bytes so the first one holds the whole header")
         if self.time_resolution < 1:
             raise ValueError("TIPLINE_TIME_RESOLUTION must be at least 1 second")
+        if self.pow_max_number < 0 or self.pow_bytes_per_case < 1 or self.pow_ttl_seconds < 10:
+            raise ValueError("TIPLINE_POW_MAX_NUMBER must be >= 0, TIPLINE_POW_BYTES_PER_CASE >= 1, "
+                             "TIPLINE_POW_TTL_SECONDS >= 10")
+        if self.pow_load_cases_per_hour < 1 or self.pow_max_load_factor < 1:
+            raise ValueError("TIPLINE_POW_LOAD_CASES_PER_HOUR and TIPLINE_POW_MAX_LOAD_FACTOR must be >= 1")
         if self.database_url.startswith("postgres://"):
             raise ValueError("use postgresql+psycopg://… in DATABASE_URL")

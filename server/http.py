@@ -6,18 +6,14 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Iterator
 from typing import BinaryIO
 
 from flask import jsonify, request
 from marshmallow import Schema
 
 from .errors import ApiError
+from .streams import READ_BLOCK, iter_exactly, read_exactly  # noqa: F401  (re-exported for the routes)
 
-# 64 KiB reads. 1 MiB reads would upload about a quarter faster over loopback (docs/benchmarks.md),
-# far above any phone's bandwidth, but a read blocks until its block is full, so a slow phone's
-# partial chunk would sit in memory instead of on disk, and per-request memory would grow 16-fold.
-READ_BLOCK = 64 * 1024
 _DIGEST = re.compile(r"(?:^|,)\s*sha-256\s*=\s*:([A-Za-z0-9+/=]+):\s*(?:,|$)")
 # No body of this API nests deeper than 3; the parser's own limit (the recursion limit) would be
 # a RecursionError, hence a 500, and a deep tree costs every later walk over it.
@@ -72,21 +68,6 @@ def octet_body(max_bytes: int, *, what: str = "body") -> tuple[BinaryIO, int]:
     if length > max_bytes:
         raise ApiError(f"the {what} is {length} bytes, the limit is {max_bytes}", code=f"{what}_too_large", status=413)
     return request.stream, length
-
-
-def iter_exactly(stream: BinaryIO, size: int) -> Iterator[bytes]:
-    """Yield exactly ``size`` bytes from the request, or fail with 400 if the client stops early."""
-    left = size
-    while left:
-        block = stream.read(min(READ_BLOCK, left))
-        if not block:
-            raise ApiError("the body ended before its Content-Length", code="truncated_body")
-        left -= len(block)
-        yield block
-
-
-def read_exactly(stream: BinaryIO, size: int) -> bytes:
-    return b"".join(iter_exactly(stream, size))
 
 
 def content_digest(required: bool) -> str | None:

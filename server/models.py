@@ -4,12 +4,13 @@ ids, kinds, padded sizes, coarse arrival times and the operator-set triage statu
 
 from __future__ import annotations
 
-import enum
 from datetime import UTC, datetime
 
 from sqlalchemy import BigInteger, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
+
+from envelope.vocabulary import CaseStatus, ItemKind  # noqa: F401  (names of stored values)
 
 
 class UTCDateTime(TypeDecorator):
@@ -33,21 +34,6 @@ class UTCDateTime(TypeDecorator):
 
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UTCDateTime, int: BigInteger}
-
-
-class CaseStatus(enum.StrEnum):
-    NEW = "new"
-    IN_PROGRESS = "in_progress"
-    USEFUL = "useful"
-    NOT_ACTIONABLE = "not_actionable"
-    CLOSED = "closed"
-
-
-class ItemKind(enum.StrEnum):
-    REPORT = "report"
-    ATTACHMENT = "attachment"
-    MESSAGE = "message"
-    REPLY = "reply"
 
 
 class Case(Base):
@@ -256,10 +242,22 @@ class ReadMark(Base):
     change_seq: Mapped[int] = mapped_column(index=True, unique=True)
 
 
+class PowSpent(Base):
+    """A proof of work already used (server.pow): refused again until its challenge expires.
+    The challenge is a random hash, linked to nothing; the expiry is stored coarse (rounded up)."""
+
+    __tablename__ = "pow_spent"
+
+    challenge: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class ServerSecret(Base):
-    """Random secrets shared by every worker and the events process (the mailbox challenge key)."""
+    """Secrets the server makes for itself on first use (the proof-of-work and mailbox challenge
+    HMAC keys), shared by every worker process and the events process through the database."""
 
     __tablename__ = "server_secrets"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    value: Mapped[str] = mapped_column(String(128))  # hex
+    value: Mapped[str] = mapped_column(String(128))

@@ -17,6 +17,7 @@ from .ids import MAX_INT32
 from .schemas import citizen as c
 from .schemas import common as cm
 from .schemas import operator as o
+from .schemas import pow as pw
 
 ID = {"type": "string", "pattern": "^[0-9a-f]{32}$"}
 OCTETS = {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}
@@ -46,6 +47,7 @@ SCHEMAS = {
     "UploadCreate": c.UploadCreateSchema,
     "UploadState": c.UploadStateSchema,
     "ChunkReceipt": c.ChunkReceiptSchema,
+    "PowChallenge": pw.PowChallengeSchema,
     "Login": o.LoginSchema,
     "Operator": o.OperatorSchema,
     "Token": o.TokenSchema,
@@ -89,6 +91,18 @@ NO_CASE = (404, "no such case (`case_not_found`)")
 UNSUPPORTED = (415, "wrong Content-Type (`unsupported_media_type`)")
 NOT_ENVELOPE = (422, "not a well-formed envelope for this case (`not_an_envelope` with `details.reason`, "
                      "`wrong_case`, `id_mismatch`, `wrong_kind`, `digest_mismatch`)")
+POW_HEADER = {
+    "name": "X-Tipline-Pow",
+    "in": "header",
+    "required": False,
+    "description": "a proof of work (docs/api.md, \"Proof of work\"): base64 of ALTCHA's JSON payload "
+                   "`{algorithm, challenge, number, salt, signature}`, for a challenge from `GET /api/v1/pow`",
+    "schema": {"type": "string", "maxLength": 1024},
+}
+POW_REQUIRED = (428, "this request needs a proof of work and carries none (`pow_required`, `details.purpose`, "
+                     "`details.size`: what to ask `GET /api/v1/pow` for)")
+POW_INVALID = (403, "the proof of work does not hold (`pow_invalid`, `details.reason`: `malformed`, `wrong_number`, "
+                    "`signature`, `expired`, `spent`, `purpose`, `size`): solve a new challenge")
 UNAUTH = (401, "missing, unknown or expired token (`unauthorized`, `invalid_token`)")
 TOO_LARGE_JSON = (413, "JSON body over its limit (`too_large`)")
 LENGTH = (411, "Content-Length required (`length_required`)")
@@ -107,10 +121,23 @@ def _operations() -> dict[str, dict[str, dict]]:
                     "responses": {**_ok(200, "KeyBundle", "the bundle, verbatim"),
                                   **_errors((503, "no valid bundle installed (`no_key_bundle`)"))}},
         },
+        "/api/v1/pow": {
+            "get": {"tags": ["citizen"], "summary": "A proof-of-work challenge (ALTCHA) for a new case or an item",
+                    "parameters": [
+                        {"name": "purpose", "in": "query", "required": True,
+                         "schema": {"type": "string", "enum": ["case", "upload"]}},
+                        {"name": "size", "in": "query", "required": False,
+                         "description": "for `upload`: the envelope's size in bytes (the work grows with it)",
+                         "schema": {"type": "integer", "minimum": 0, "maximum": 2**62, "default": 0}}],
+                    "responses": {**_ok(200, "PowChallenge", "a challenge, valid until the salt's `expires`"),
+                                  **_errors((400, "bad purpose or size (`invalid_request`)"),
+                                            (404, "this server asks for no work (`pow_disabled`)"), UNAVAILABLE)}},
+        },
         "/api/v1/cases/{case_id}": {
-            "put": {"tags": ["citizen"], "summary": "Open a case (idempotent)", "parameters": _params("case_id"),
+            "put": {"tags": ["citizen"], "summary": "Open a case (idempotent; a new case needs a proof of work)",
+                    "parameters": _params("case_id") + [POW_HEADER],
                     "responses": {**_ok(201, "CitizenCase", "opened"), **_ok(200, "CitizenCase", "already open"),
-                                  **_errors(BAD_ID, UNAVAILABLE, FULL)}},
+                                  **_errors(BAD_ID, POW_INVALID, POW_REQUIRED, UNAVAILABLE, FULL)}},
             "get": {"tags": ["citizen"], "summary": "What the server holds of a case",
                     "parameters": _params("case_id"),
                     "responses": {**_ok(200, "CitizenCase", "the case's item receipts"),
@@ -120,11 +147,11 @@ def _operations() -> dict[str, dict[str, dict]]:
             "put": {"tags": ["citizen"], "summary": "Store a whole envelope under its id (idempotent)",
                     "description": f"The body is the whole envelope, at most {MAX_DIRECT} bytes by default "
                                    "(`TIPLINE_MAX_DIRECT_PUT_BYTES`); larger ones go through a resumable upload.",
-                    "parameters": case_item + [dict(DIGEST_HEADER, required=False)],
+                    "parameters": case_item + [dict(DIGEST_HEADER, required=False), POW_HEADER],
                     "requestBody": {"required": True, "content": OCTETS},
                     "responses": {**_ok(201, "ItemReceipt", "stored"), **_ok(200, "ItemReceipt", "same bytes again"),
                                   **_errors((400, "`bad_id`, `bad_digest_header`, `truncated_body`, `bad_request`"),
-                                            NO_CASE,
+                                            NO_CASE, POW_INVALID, POW_REQUIRED,
                                             (409, "other bytes under this id (`item_conflict`), part already "
                                                   "filled (`slot_taken`), `upload_in_progress`, `too_many_items`"),
                                             LENGTH,
@@ -137,10 +164,10 @@ def _operations() -> dict[str, dict[str, dict]]:
                     "description": f"Every chunk but the last is `chunk_size` bytes: at least {MIN_CHUNK} "
                                    f"(`TIPLINE_MIN_CHUNK_BYTES`) unless one chunk holds the whole envelope, at most "
                                    f"{MAX_CHUNK} (`TIPLINE_MAX_CHUNK_BYTES`); anything else is `400 bad_chunk_size`.",
-                    "parameters": case_item,
+                    "parameters": case_item + [POW_HEADER],
                     "requestBody": {"required": True, "content": _json("UploadCreate")},
                     "responses": {**_ok(201, "UploadState", "created"), **_ok(200, "UploadState", "already known"),
-                                  **_errors((400, BAD_ID[1] + ", `bad_chunk_size`"), NO_CASE,
+                                  **_errors((400, BAD_ID[1] + ", `bad_chunk_size`"), NO_CASE, POW_INVALID, POW_REQUIRED,
                                             (409, "`upload_conflict`, `item_conflict`, `slot_taken`, "
                                                   "`too_many_items`, `too_many_uploads`"),
                                             (413, "`item_too_large`, `case_too_large`, `too_large`"),

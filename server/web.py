@@ -70,6 +70,8 @@ def _static(filename: str):
     if filename.endswith((".br", ".gz")) or filename == "build.json":
         raise ApiError("no such file", code="not_found", status=404)
     root = services().settings.pwa_dir
+    if root is None:  # the app shell is served from elsewhere (docs/operations.md)
+        raise ApiError("no such file", code="not_found", status=404)
     served, encoding = filename, None
     accepted = request.headers.get("Accept-Encoding", "")
     for name, suffix in ENCODINGS:

@@ -23,6 +23,7 @@ from server.config import Settings
 from server.migrations import runner
 from tests.support.desk import make_keys
 from tests.support.pg import LocalPostgres
+from tests.support.pow import TEST_MAX_NUMBER
 
 ORIGIN = "https://signalement.test"
 REPO = Path(__file__).resolve().parents[1]
@@ -129,7 +130,7 @@ def settings_overrides() -> dict:
 def settings(database_url, tmp_path, test_keys, settings_overrides) -> Settings:
     # Operators log in with a password alone here; tests/server/test_operator_login.py requires
     # the second factor, as production does by default.
-    overrides = {"require_totp": 0, **settings_overrides}
+    overrides = {"require_totp": 0, "pow_max_number": TEST_MAX_NUMBER, **settings_overrides}
     return Settings.from_env(env={}, database_url=database_url, blob_dir=tmp_path / "blobs", keys_dir=test_keys.dir,
                              pwa_dir=REPO / "pwa", origin=ORIGIN, **overrides)
 

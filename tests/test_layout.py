@@ -62,3 +62,20 @@ def test_citizen_app_names_no_other_origin():
         hits += [f"{path}: {m.group(0)}" for m in pattern.finditer(path.read_text(errors="replace"))
                  if (path, m.group(0)) not in allowed]
     assert hits == []
+
+
+def test_services_know_nothing_of_flask():
+    """Services take plain values and streams; reading requests is the routes' job (server/http.py)."""
+    pattern = re.compile(r"^\s*(from|import)\s+(flask|werkzeug)\b|from \.\.http import|from server\.http import")
+    hits = [f"{p.name}:{n}" for p in (REPO / "server" / "services").rglob("*.py")
+            for n, line in enumerate(p.read_text().splitlines(), 1) if pattern.search(line)]
+    assert hits == []
+
+
+def test_item_kinds_and_statuses_are_defined_once():
+    """envelope/vocabulary.py names them; a second list elsewhere would drift from it."""
+    lists = re.compile(r"""(["'])(report|new)\1\s*,\s*(["'])(attachment|in_progress)\3""")
+    hits = [f"{p.relative_to(REPO)}:{n}" for top in ("server", "desk", "envelope", "bench")
+            for p in (REPO / top).rglob("*.py") if p.name != "vocabulary.py"
+            for n, line in enumerate(p.read_text().splitlines(), 1) if lists.search(line)]
+    assert hits == []

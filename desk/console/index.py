@@ -11,11 +11,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from envelope.vocabulary import STATUSES  # noqa: F401  (re-exported for the views)
+
 from ..workspace import Workspace
 from .casefile import CaseFile, load_case
 from .store import Store
 
-STATUSES = ("new", "in_progress", "useful", "not_actionable", "closed")
 RISK_COLUMNS = ("children", "weapons", "threats", "danger")
 PERIODS = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30),
            "365d": timedelta(days=365)}

@@ -1,3 +1,4 @@
+from .. import pow
 from ..context import services, session
 from ..http import content_digest, octet_body, respond
 from ..schemas.citizen import CitizenCaseSchema
@@ -14,6 +15,7 @@ receipt_schema = ItemReceiptSchema()
 def open_case(case_id: str):
     """Open a case by its client-made id; opening it again is harmless (200). An optional JSON
     body registers the case's mailbox (docs/conversation.md)."""
+    pow.for_new_case(case_id)  # a new case costs a proof of work (server.pow)
     case, created = cases.open_case(session(), services().settings, case_id, mailbox=mailbox_registration())
     return respond(case_schema, {"id": case.id, "items": []} if created else _with_items(case_id), 201 if created else 200)
 
@@ -36,6 +38,7 @@ def put_item(case_id: str, item_id: str):
     """Store a whole envelope (up to the direct-upload limit) under its client-made id."""
     svc = services()
     body, length = octet_body(svc.settings.max_direct_put_bytes, what="item")
+    pow.for_new_item(case_id, item_id, length)
     item, created = items.put_item(session(), svc.settings, svc.blobs, case_id=case_id, item_id=item_id,
                                    body=body, length=length, digest=content_digest(required=False))
     return respond(receipt_schema, item, 201 if created else 200)

@@ -1,3 +1,4 @@
+from .. import pow
 from ..context import services, session
 from ..http import content_digest, json_body, octet_body, respond
 from ..schemas.citizen import ChunkReceiptSchema, UploadCreateSchema, UploadStateSchema
@@ -15,6 +16,7 @@ def create_upload(case_id: str, item_id: str):
     """Start (or find again) a resumable upload; the envelope header is checked now."""
     svc = services()
     data = json_body(create_schema, svc.settings.max_json_bytes)
+    pow.for_new_item(case_id, item_id, data["size"])
     state, created = uploads.create(session(), svc.settings, case_id=case_id, item_id=item_id, size=data["size"],
                                     chunk_size=data["chunk_size"], sha256=data["sha256"], header_b64=data["header"])
     return respond(state_schema, state, 201 if created else 200)

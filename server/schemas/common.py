@@ -1,5 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate
 
+from envelope.vocabulary import ITEM_KINDS
+
 
 class FullMatch(validate.Regexp):
     """A Regexp whose ``$`` also refuses a trailing newline, as Python's ``$`` alone does not.
@@ -13,7 +15,7 @@ class FullMatch(validate.Regexp):
 
 HEX32 = FullMatch(r"^[0-9a-f]{32}$", error="must be 32 lowercase hex digits")
 HEX64 = FullMatch(r"^[0-9a-f]{64}$", error="must be 64 lowercase hex digits")
-KINDS = ("report", "attachment", "message", "reply")
+KINDS = ITEM_KINDS
 
 
 class ErrorSchema(Schema):

@@ -1,11 +1,10 @@
 from marshmallow import Schema, fields, validate
 
+from envelope.vocabulary import STATUSES
+
 from ..ids import MAX_INT64
-from ..models import CaseStatus
 from .common import KINDS
 from .mailbox import ReadMarkSchema
-
-STATUSES = [s.value for s in CaseStatus]
 
 
 class LoginSchema(Schema):

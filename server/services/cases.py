@@ -8,19 +8,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from envelope.constants import Kind
+from envelope.vocabulary import KIND_NAMES
 
 from ..config import Settings
 from ..errors import Conflict, NotFound, TooLarge
-from ..models import Case, Item, ItemKind, Upload
+from ..models import Case, Item, Upload
 from .clock import coarse_now
 from .feed import next_seq
 
-KIND_NAMES = {
-    Kind.REPORT: ItemKind.REPORT,
-    Kind.ATTACHMENT: ItemKind.ATTACHMENT,
-    Kind.MESSAGE: ItemKind.MESSAGE,
-    Kind.REPLY: ItemKind.REPLY,
-}
 
 
 def slot_for(kind: Kind, part_index: int) -> str | None:

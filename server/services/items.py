@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from envelope.vocabulary import KIND_NAMES
 from envelope.constants import FIXED_HEADER_SIZE
 from envelope.header import Header
 
@@ -22,10 +23,10 @@ from .. import envelopes
 from ..blobs import BlobStore, Spooled
 from ..config import Settings
 from ..errors import ApiError, Conflict
-from ..http import iter_exactly, read_exactly
+from ..streams import iter_exactly, read_exactly
 from ..models import Item, Upload
 from . import conversation
-from .cases import KIND_NAMES, check_room, check_slot, get_case, slot_for
+from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .feed import next_seq
 

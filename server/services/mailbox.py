@@ -76,11 +76,27 @@ def register(session: Session, case: Case, mailbox_id: str, verify_key: bytes) -
 
 
 # --- challenges ---------------------------------------------------------------------------------
+SECRET_NAME = "mailbox-hmac"
+_secrets: dict[str, bytes] = {}  # database url -> key (it never changes while the server runs)
+
+
 def challenge_secret(session: Session) -> bytes:
-    row = session.get(ServerSecret, "mailbox_challenge")
-    if row is None:  # made by migration 0003; never expected to be missing
-        raise ApiError("the server is not set up for mailboxes", code="unavailable", status=503)
-    return bytes.fromhex(row.value)
+    """The key that signs challenges: read, or made once (the first process to commit wins).
+    Outside any transaction of the caller's."""
+    url = str(session.get_bind().url)
+    if url not in _secrets:
+        with session.begin():
+            row = session.get(ServerSecret, SECRET_NAME)
+        if row is None:
+            try:
+                with session.begin():
+                    session.add(ServerSecret(name=SECRET_NAME, value=secrets.token_hex(32)))
+            except IntegrityError:
+                pass  # another process made it first: use theirs
+            with session.begin():
+                row = session.get(ServerSecret, SECRET_NAME)
+        _secrets[url] = bytes.fromhex(row.value)
+    return _secrets[url]
 
 
 def _b64(raw: bytes) -> str:
@@ -129,8 +145,9 @@ def open_session(session: Session, settings: Settings, mailbox_id: str, challeng
         signature = base64.b64decode(signature_b64, validate=True)
     except (binascii.Error, ValueError):
         signature = b""
+    secret = challenge_secret(session)
     with session.begin():
-        expiry = _check_challenge(challenge_secret(session), challenge, mailbox_id, settings.mailbox_challenge_seconds)
+        expiry = _check_challenge(secret, challenge, mailbox_id, settings.mailbox_challenge_seconds)
         mailbox = session.get(Mailbox, mailbox_id)
         # The same signature check whether or not the mailbox exists, then one verdict.
         key = VerifyKey(bytes.fromhex(mailbox.verify_key)) if mailbox is not None else _DUMMY_KEY

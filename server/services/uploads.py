@@ -21,6 +21,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from envelope.vocabulary import KIND_NAMES
 from envelope.header import parse_header
 
 from .. import envelopes
@@ -28,10 +29,10 @@ from ..blobs import BlobStore
 from ..config import Settings
 from ..errors import ApiError, Conflict, NotFound, Unprocessable
 from ..filetimes import open_noatime
-from ..http import iter_exactly
+from ..streams import iter_exactly
 from ..models import Item, ItemKind, Upload, UploadChunk
 from . import conversation
-from .cases import KIND_NAMES, check_room, check_slot, get_case, slot_for
+from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .items import commit_item, same_or_conflict
 

@@ -15,6 +15,7 @@ from envelope.bundle import parse_root_key_document
 from tests.conftest import ORIGIN
 from tests.support.desk import server_cli
 from tests.support.gunicorn import GunicornServer
+from tests.support.pow import TEST_MAX_NUMBER
 
 OPERATOR, OPERATOR_PASSWORD = "agent.dupont", "operator password for tests"
 CITIZEN_ADDRESS = "127.0.0.7"  # the phone connects from here, so its address is recognisable in any log
@@ -60,6 +61,7 @@ def deployment(request, db_kind, tmp_path, desk_keys):
     home = tmp_path / "desk-home"
     shutil.copytree(home_template, home)
     env = {"TIPLINE_DATA_DIR": str(tmp_path / "data"), "TIPLINE_KEYS_DIR": str(keys), "TIPLINE_ORIGIN": ORIGIN,
+           "TIPLINE_POW_MAX_NUMBER": str(TEST_MAX_NUMBER),
            "TIPLINE_REQUIRE_TOTP": "0"}  # the desk logs in with a password here
     pg_name = None
     if db_kind == "postgresql":

@@ -16,12 +16,13 @@ from tests.support.phone import Phone
 CHUNK = 1024 * 1024
 
 
-def start_partial_chunk(url: str, path: str, body: bytes, sent: int) -> socket.socket:
+def start_partial_chunk(url: str, path: str, body: bytes, sent: int, headers: dict | None = None) -> socket.socket:
     """Send the request line, headers and only ``sent`` bytes of a chunk, then stop talking."""
     host, port = url.removeprefix("http://").split(":")
     sock = socket.create_connection((host, int(port)), timeout=30)
+    extra = "".join(f"{k}: {v}\r\n" for k, v in (headers or {}).items())
     head = (f"PUT {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/octet-stream\r\n"
-            f"Content-Length: {len(body)}\r\nContent-Digest: {digest(body)}\r\n\r\n").encode()
+            f"Content-Length: {len(body)}\r\nContent-Digest: {digest(body)}\r\n{extra}\r\n").encode()
     sock.sendall(head + body[:sent])
     return sock
 
@@ -95,7 +96,8 @@ def test_client_vanishing_mid_body_leaves_nothing(deployment, tmp_path):
     data = sealed.path.read_bytes()
     blobs = deployment.root / "data" / "blobs"
 
-    sock = start_partial_chunk(deployment.url, f"/api/v1/cases/{case_id}/items/{sealed.item_id}", data, len(data) // 2)
+    sock = start_partial_chunk(deployment.url, f"/api/v1/cases/{case_id}/items/{sealed.item_id}", data, len(data) // 2,
+                               phone.work("upload", len(data)))
     wait_for(lambda: list(blobs.rglob(".tmp-*")))  # the server is spooling the body
     sock.close()
     wait_for(lambda: not list(blobs.rglob(".tmp-*")))  # and drops it when the client goes

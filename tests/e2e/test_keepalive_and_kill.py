@@ -11,6 +11,7 @@ from envelope.constants import Kind
 from tests.support.api import chunks_of, digest, envelope
 from tests.support.gunicorn import GunicornServer
 from tests.support.pg import wait_for
+from tests.support.pow import requests_get, work_headers
 
 CHUNK = 1024 * 1024
 
@@ -36,14 +37,17 @@ def upload_case(url: str, keys, size: int):
     import requests
 
     case_id = os.urandom(16).hex()
-    assert requests.put(f"{url}/api/v1/cases/{case_id}", timeout=30).status_code == 201
+    work = requests_get(requests.Session(), url)  # proofs of work, as a phone solves them
+    r = requests.put(f"{url}/api/v1/cases/{case_id}", timeout=30, headers=work_headers(work, "case"))
+    assert r.status_code == 201
     item_id, data, result = envelope(case_id, keys, kind=Kind.ATTACHMENT, part=1, content=os.urandom(size))
     base = f"{url}/api/v1/cases/{case_id}/uploads/{item_id}"
     import base64
     import hashlib
 
     r = requests.put(base, json={"size": len(data), "chunk_size": CHUNK, "sha256": hashlib.sha256(data).hexdigest(),
-                                 "header": base64.b64encode(data[:result.header.size]).decode()}, timeout=30)
+                                 "header": base64.b64encode(data[:result.header.size]).decode()}, timeout=30,
+                     headers=work_headers(work, "upload", len(data)))
     assert r.status_code == 201, r.text
     return case_id, item_id, data, base
 

@@ -17,6 +17,7 @@ import requests
 
 from tests.e2e.conftest import CITIZEN_ADDRESS, citizen_http
 from tests.support.gunicorn import GunicornServer
+from tests.support.pow import requests_get, work_headers
 
 MARKER = b"CANARY-REQ"
 ANY_ADDRESS = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])|::1\b|\[::|ip=", re.I)
@@ -105,7 +106,9 @@ def test_malformed_requests_and_database_errors_leave_no_address_or_request_data
 
     force_database_error(deployment)
     failing_case = os.urandom(16).hex()
-    r = citizen_http().put(f"{deployment.url}/api/v1/cases/{failing_case}", timeout=30)
+    http = citizen_http()
+    work = work_headers(requests_get(http, deployment.url), "case")
+    r = http.put(f"{deployment.url}/api/v1/cases/{failing_case}", timeout=30, headers=work)
     assert r.status_code == 500 and r.json() == {"error": "internal_error",
                                                   "message": "the server could not handle this request"}
     deployment.server.stop()

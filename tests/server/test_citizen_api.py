@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from envelope.constants import Kind
 from server.models import Case, Item
 from tests.support.api import OCTETS, digest, envelope, new_id, open_case, put_item
+from tests.support.pow import flask_get, work_headers
 
 
 def store_state(app):
@@ -30,7 +31,7 @@ def test_key_bundle_is_served_verbatim(client, test_keys):
 
 def test_open_case_is_idempotent(client):
     case_id = new_id()
-    r = client.put(f"/api/v1/cases/{case_id}")
+    r = client.put(f"/api/v1/cases/{case_id}", headers=work_headers(flask_get(client), "case"))
     assert r.status_code == 201 and r.json == {"case_id": case_id, "items": []}
     r = client.put(f"/api/v1/cases/{case_id}")
     assert r.status_code == 200 and r.json["case_id"] == case_id

@@ -30,10 +30,10 @@ def auth(app, client):
 @pytest.fixture
 def mailbox_auth(client):
     """A mailbox token, for the routes documented with the mailboxToken scheme."""
-    from tests.support.mailbox import login, receipt_keys, registration
+    from tests.support.mailbox import login, receipt_keys, registration, work
 
     keys = receipt_keys(0)
-    assert client.put(f"/api/v1/cases/{new_id()}", json=registration(keys)).status_code == 201
+    assert client.put(f"/api/v1/cases/{new_id()}", json=registration(keys), headers=work(client)).status_code == 201
     return login(client, keys)
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import text
 
 from server.logs import ScrubbingFormatter, _gunicorn_message, safe_traceback, scrub
 from tests.support.api import new_id
+from tests.support.pow import flask_get, work_headers
 
 CANARY_ID = "c0ffee" + "0" * 26
 
@@ -94,7 +95,7 @@ def test_unexpected_database_error_in_a_request(app, client, caplog, db_kind):
             conn.execute(text("CREATE TRIGGER forced BEFORE INSERT ON cases FOR EACH ROW EXECUTE FUNCTION forced()"))
     case_id = new_id()
     with caplog.at_level(logging.DEBUG, logger="tipline"):
-        r = client.put(f"/api/v1/cases/{case_id}")
+        r = client.put(f"/api/v1/cases/{case_id}", headers=work_headers(flask_get(client), "case"))
     assert r.status_code == 500 and r.json["error"] == "internal_error"
     logged = "\n".join(rec.getMessage() + (rec.exc_text or "") for rec in caplog.records)
     assert "unexpected error (" in logged and "Traceback" in logged
@@ -107,5 +108,5 @@ def test_citizen_requests_are_not_logged_at_info_even_when_refused(client, caplo
     with caplog.at_level(logging.INFO, logger="tipline"):
         assert client.put("/api/v1/cases/not-an-id").status_code == 400
         assert client.get(f"/api/v1/cases/{new_id()}").status_code == 404
-        assert client.put(f"/api/v1/cases/{new_id()}").status_code == 201
+        assert client.put(f"/api/v1/cases/{new_id()}", headers=work_headers(flask_get(client), "case")).status_code == 201
     assert [r.getMessage() for r in caplog.records if r.name == "tipline.requests"] == []

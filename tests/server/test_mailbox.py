@@ -15,7 +15,7 @@ from server.models import Mailbox, MailboxToken, UsedChallenge
 from server.services import mailbox as mailbox_service
 from server.services.clock import now
 from tests.support.api import envelope, new_id, put_item
-from tests.support.mailbox import challenge, login, receipt_keys, registration, sign
+from tests.support.mailbox import challenge, login, receipt_keys, registration, sign, work
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def other_keys():
 
 def open_with_mailbox(client, keys, case_id=None):
     case_id = case_id or new_id()
-    r = client.put(f"/api/v1/cases/{case_id}", json=registration(keys))
+    r = client.put(f"/api/v1/cases/{case_id}", json=registration(keys), headers=work(client))
     assert r.status_code == 201, r.json
     return case_id
 
@@ -45,7 +45,7 @@ def attempt(client, keys, mailbox_id=None, challenge_text=None, signature=None):
 # --- registration ---------------------------------------------------------------------------------
 def test_registration_is_idempotent_and_conflicts_are_409(app, client, keys, other_keys):
     case_id = open_with_mailbox(client, keys)
-    r = client.put(f"/api/v1/cases/{case_id}", json=registration(keys))
+    r = client.put(f"/api/v1/cases/{case_id}", json=registration(keys), headers=work(client))
     assert r.status_code == 200 and r.json == {"case_id": case_id, "items": []}
     # another key, or another mailbox, for this case
     other = registration(keys)
@@ -55,7 +55,7 @@ def test_registration_is_idempotent_and_conflicts_are_409(app, client, keys, oth
         assert r.status_code == 409 and r.json["error"] == "mailbox_conflict"
     # the same mailbox for another case: refused, and that case is not created either
     second = new_id()
-    r = client.put(f"/api/v1/cases/{second}", json=registration(keys))
+    r = client.put(f"/api/v1/cases/{second}", json=registration(keys), headers=work(client))
     assert r.status_code == 409 and r.json["error"] == "mailbox_conflict"
     assert client.get(f"/api/v1/cases/{second}").status_code == 404
     with app.extensions["tipline"].sessions() as s:
@@ -64,12 +64,12 @@ def test_registration_is_idempotent_and_conflicts_are_409(app, client, keys, oth
 
 def test_old_phones_and_late_registration(client, keys):
     case_id = new_id()
-    assert client.put(f"/api/v1/cases/{case_id}").status_code == 201  # no body: no mailbox
+    assert client.put(f"/api/v1/cases/{case_id}", headers=work(client)).status_code == 201  # no body: no mailbox
     r = client.put(f"/api/v1/cases/{case_id}", json={})
     assert r.status_code == 200
     assert attempt(client, keys).status_code == 401
     # a phone that registers on a later open of the same case
-    assert client.put(f"/api/v1/cases/{case_id}", json=registration(keys)).status_code == 200
+    assert client.put(f"/api/v1/cases/{case_id}", json=registration(keys), headers=work(client)).status_code == 200
     assert attempt(client, keys).status_code == 201
 
 
@@ -83,12 +83,12 @@ def test_old_phones_and_late_registration(client, keys):
 ])
 def test_bad_registrations_are_400_and_open_nothing(client, body):
     case_id = new_id()
-    r = client.put(f"/api/v1/cases/{case_id}", json=body)
+    r = client.put(f"/api/v1/cases/{case_id}", json=body, headers=work(client))
     assert r.status_code == 400 and r.json["error"] == "invalid_request", r.json
     assert client.get(f"/api/v1/cases/{case_id}").status_code == 404
-    r = client.put(f"/api/v1/cases/{case_id}", data="{", headers={"Content-Type": "application/json"})
+    r = client.put(f"/api/v1/cases/{case_id}", data="{", headers={**work(client), "Content-Type": "application/json"})
     assert r.status_code == 400 and r.json["error"] == "bad_json"
-    r = client.put(f"/api/v1/cases/{case_id}", data="x", headers={"Content-Type": "text/plain"})
+    r = client.put(f"/api/v1/cases/{case_id}", data="x", headers={**work(client), "Content-Type": "text/plain"})
     assert r.status_code == 415
 
 

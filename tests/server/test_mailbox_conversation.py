@@ -10,7 +10,7 @@ import pytest
 from envelope.constants import Kind
 from server.services import operators
 from tests.support.api import create_upload, envelope, new_id, put_item
-from tests.support.mailbox import login, receipt_keys, registration
+from tests.support.mailbox import login, receipt_keys, registration, work
 
 PASSWORD = "correct horse battery staple"
 
@@ -36,7 +36,7 @@ def police(app, client):
 def conversation(client, keys, test_keys):
     """A case with its mailbox and report; the citizen logged in."""
     case_id = new_id()
-    assert client.put(f"/api/v1/cases/{case_id}", json=registration(keys)).status_code == 201
+    assert client.put(f"/api/v1/cases/{case_id}", json=registration(keys), headers=work(client)).status_code == 201
     item_id, data, _ = envelope(case_id, test_keys.public_keys, content=b'{"lieu": "ici"}')
     assert put_item(client, case_id, item_id, data).status_code == 201
     return case_id, login(client, keys)
@@ -116,7 +116,7 @@ def test_kinds_and_parts_each_side_may_send(client, police, conversation, keys, 
                    headers={"Content-Type": "application/octet-stream"})
     assert r.status_code == 401
     bare = new_id()
-    assert client.put(f"/api/v1/cases/{bare}").status_code == 201
+    assert client.put(f"/api/v1/cases/{bare}", headers=work(client)).status_code == 201
     _, _, r = reply(client, police, bare, keys, test_keys)
     assert r.status_code == 409 and r.json["error"] == "no_mailbox"
     assert client.get(f"/api/operator/v1/cases/{bare}", headers=police).json["has_mailbox"] is False
@@ -147,7 +147,7 @@ def test_messages_per_hour(client, conversation, keys, test_keys):
     # attachments and other cases are not held back
     assert message(client, case_id, keys, test_keys, kind=Kind.ATTACHMENT, part=4242)[2].status_code == 201
     other = new_id()
-    assert client.put(f"/api/v1/cases/{other}", json=registration(receipt_keys(2))).status_code == 201
+    assert client.put(f"/api/v1/cases/{other}", json=registration(receipt_keys(2)), headers=work(client)).status_code == 201
     assert message(client, other, keys, test_keys)[2].status_code == 201
     # and the upload route counts too
     item_id, data, result = envelope(case_id, [keys.x25519_public], kind=Kind.MESSAGE)
@@ -202,7 +202,7 @@ def test_the_citizen_sees_positions_never_the_feed_counter(client, police, conve
     # other people's cases move the feed; this mailbox's numbers do not move with it
     for _ in range(3):
         other = new_id()
-        client.put(f"/api/v1/cases/{other}")
+        client.put(f"/api/v1/cases/{other}", headers=work(client))
         item_id, data, _ = envelope(other, test_keys.public_keys)
         put_item(client, other, item_id, data)
     before = client.get("/api/v1/mailbox", headers=citizen).json

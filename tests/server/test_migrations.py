@@ -67,6 +67,34 @@ def test_0001_initial_schema_with_data(empty_url):
         engine.dispose()
 
 
+def test_0005_pow_spent_is_single_use(empty_url):
+    """A proof-of-work solution is recorded once: the second insert of the same challenge fails
+    in the database itself, whichever request commits first (server.pow.store.spend)."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError
+
+    runner.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        table = Base.metadata.tables["pow_spent"]
+        row = {"challenge": "a" * 64, "purpose": "case", "expires_at": datetime(2026, 12, 2, 12, tzinfo=UTC)}
+        with engine.begin() as conn:
+            conn.execute(table.insert().values(**row))
+        with engine.begin() as conn, pytest.raises(IntegrityError):
+            conn.execute(table.insert().values(**row))
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM pow_spent")).scalar_one() == 1
+    finally:
+        engine.dispose()
+    runner.downgrade(empty_url, "0006_unit")
+    engine = make_engine(empty_url)
+    try:
+        assert not {"pow_spent", "server_secrets"} & set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
 def test_app_refuses_an_unmigrated_database(empty_url, tmp_path, test_keys):
     settings = Settings.from_env(env={}, database_url=empty_url, blob_dir=tmp_path / "b", keys_dir=test_keys.dir,
                                  origin=test_keys.origin)
@@ -170,7 +198,7 @@ def test_0006_unit_keeps_operators_and_starts_an_empty_audit_chain(empty_url):
 def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
     """Items stored before 0003 get their position in their case (feed order) and sender
     "citizen"; the head schema is exactly what the models describe; the downgrade works."""
-    runner.upgrade(empty_url, "0006_unit")
+    runner.upgrade(empty_url, "0005_pow")
     engine = make_engine(empty_url)
     try:
         with engine.begin() as conn:
@@ -192,12 +220,11 @@ def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
             rows = conn.execute(text("SELECT id, position, sender FROM items ORDER BY seq")).all()
             assert [(r[0][0], r[1], r[2]) for r in rows] == [("1", 1, "citizen"), ("2", 1, "citizen"),
                                                              ("3", 2, "citizen"), ("4", 3, "citizen")]
-            assert len(conn.execute(text("SELECT value FROM server_secrets")).scalar_one()) == 64
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         assert diff == []
     finally:
         engine.dispose()
-    runner.downgrade(empty_url, "0006_unit")
+    runner.downgrade(empty_url, "0005_pow")
     engine = make_engine(empty_url)
     try:
         assert "mailboxes" not in inspect(engine).get_table_names()

@@ -9,12 +9,18 @@ from functools import lru_cache
 from nacl.signing import SigningKey
 
 from envelope.receipt import ReceiptKeys, derive_receipt_keys, new_receipt
+from tests.support.pow import flask_get, work_headers
 
 
 @lru_cache(maxsize=8)
 def receipt_keys(slot: int = 0) -> ReceiptKeys:
     """Keys of a fresh random receipt (one Argon2id run each, cached per slot for the session)."""
     return derive_receipt_keys(new_receipt())
+
+
+def work(client) -> dict:
+    """A fresh proof of work for opening a case (server.pow), as the phone sends it."""
+    return work_headers(flask_get(client), "case")
 
 
 def registration(keys: ReceiptKeys) -> dict:

@@ -19,6 +19,8 @@ from envelope.constants import Kind
 from envelope.manifest import AttachmentEntry
 from envelope.seal import encrypt_stream
 
+from .pow import requests_get, work_headers
+
 DIRECT_LIMIT = 4 * 1024 * 1024
 CHUNK_SIZE = 1024 * 1024
 
@@ -88,16 +90,23 @@ class Phone:
         return self.seal(case_id, Kind.REPORT, 0, io.BytesIO(body), len(body), recipients)
 
     # --- upload ---------------------------------------------------------------------------
+    def work(self, purpose: str, size: int = 0) -> dict:
+        """A proof of work for a new case or an item of ``size`` bytes (docs/api.md)."""
+        return work_headers(requests_get(self.http, self.base.removesuffix("/api/v1")), purpose, size)
+
     def open_case(self, case_id: str) -> requests.Response:
-        r = self.http.put(f"{self.base}/cases/{case_id}", timeout=30)
+        r = self.http.put(f"{self.base}/cases/{case_id}", timeout=30, headers=self.work("case"))
         r.raise_for_status()
         return r
 
     def upload(self, sealed: Sealed) -> dict:
         if sealed.size <= self.direct_limit:
             data = sealed.path.read_bytes()
-            r = self.http.put(f"{self.base}/cases/{sealed.case_id}/items/{sealed.item_id}", data=data, timeout=60,
-                              headers={"Content-Type": "application/octet-stream", "Content-Digest": digest_header(data)})
+            headers = {"Content-Type": "application/octet-stream", "Content-Digest": digest_header(data)}
+            url = f"{self.base}/cases/{sealed.case_id}/items/{sealed.item_id}"
+            r = self.http.put(url, data=data, timeout=60, headers=headers)
+            if r.status_code == 428:  # past the case's free allowance: pay for this item's size
+                r = self.http.put(url, data=data, timeout=60, headers={**headers, **self.work("upload", sealed.size)})
             r.raise_for_status()
             return r.json()
         return self.upload_chunked(sealed)
@@ -108,7 +117,7 @@ class Phone:
     def create_upload(self, sealed: Sealed) -> dict:
         with open(sealed.path, "rb") as f:
             header = f.read(sealed.header_size)
-        r = self.http.put(self.upload_url(sealed), timeout=30, json={
+        r = self.http.put(self.upload_url(sealed), timeout=30, headers=self.work("upload", sealed.size), json={
             "size": sealed.size, "chunk_size": self.chunk_size, "sha256": sealed.sha256,
             "header": base64.b64encode(header).decode()})
         r.raise_for_status()

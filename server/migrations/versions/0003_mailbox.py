@@ -1,23 +1,20 @@
 """mailbox: the conversation between the citizen and the police (issue 7)
 
 Revision ID: 0003_mailbox
-Revises: 0006_unit
+Revises: 0005_pow
 Create Date: 2026-12-02
 
 Mailboxes (id and Ed25519 verification key registered when a case opens), their hashed
-bearer tokens, the answered challenges (single use), read marks, and a server secret for the
-stateless challenge HMAC (random, made here, the same for every worker and the events
-process). Items gain their position in the case (1, 2, 3…, numbered in feed order for the
+bearer tokens, the answered challenges (single use) and read marks (the challenge HMAC key is
+a server secret made on first use, in 0005's table). Items gain their position in the case (1, 2, 3…, numbered in feed order for the
 items already stored) and their sender ("citizen" for every item stored before).
 """
-
-import secrets
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_mailbox'
-down_revision = '0006_unit'
+down_revision = '0005_pow'
 branch_labels = None
 depends_on = None
 
@@ -59,14 +56,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('read_marks', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_read_marks_change_seq'), ['change_seq'], unique=True)
-    op.create_table('server_secrets',
-    sa.Column('name', sa.String(length=32), nullable=False),
-    sa.Column('value', sa.String(length=128), nullable=False),
-    sa.PrimaryKeyConstraint('name')
-    )
-    op.bulk_insert(sa.table("server_secrets", sa.column("name", sa.String), sa.column("value", sa.String)),
-                   [{"name": "mailbox_challenge", "value": secrets.token_hex(32)}])
-
     with op.batch_alter_table('items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('position', sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column('sender', sa.String(length=8), server_default='citizen', nullable=False))
@@ -87,7 +76,6 @@ def downgrade() -> None:
         batch_op.drop_constraint('uq_items_case_position', type_='unique')
         batch_op.drop_column('sender')
         batch_op.drop_column('position')
-    op.drop_table('server_secrets')
     with op.batch_alter_table('read_marks', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_read_marks_change_seq'))
     op.drop_table('read_marks')
