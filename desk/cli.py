@@ -371,3 +371,9 @@ def demo_setup(ctx: Ctx, keys_dir, origin, passphrase_file):
 from .officer_cli import officer  # noqa: E402
 
 main.add_command(officer)
+
+# `tipline-desk messages | reply | watch`: the conversation (desk/conversation_cli.py).
+from .conversation_cli import COMMANDS as _CONVERSATION  # noqa: E402
+
+for _command in _CONVERSATION:
+    main.add_command(_command)

@@ -2,7 +2,7 @@
 
     cases/<case>/report.json           the report as the citizen wrote it
     cases/<case>/attachments/NN-name   each attachment, only once its manifest entry matches
-    cases/<case>/messages/             citizen messages and operator replies
+    cases/<case>/messages/             citizen messages and operator replies (desk.conversation)
     cases/<case>/verification.json     what was checked and what failed
 
 The server's listing is not trusted (docs/envelope.md, section 15): every envelope is opened
@@ -20,6 +20,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from collections.abc import Callable
+from contextlib import contextmanager
 from pathlib import Path
 
 from envelope import errors
@@ -29,6 +30,7 @@ from envelope.listing import check_listing
 from envelope.manifest import AttachmentEntry, check_content, check_header, parse_manifest
 from envelope.open import Identity, decrypt_stream
 
+from .conversation import ConversationItem, decrypt_conversation, is_conversation_attachment
 from .files import file_in, private_dir, private_tempfile, read_json, write_json, write_private
 from .names import SNIFF_BYTES, attachment_file_name, detect_media_type, visible
 from .workspace import Workspace
@@ -61,11 +63,11 @@ class CaseResult:
     case_id: str
     report: PartResult
     attachments: list[PartResult] = field(default_factory=list)
-    messages: list[PartResult] = field(default_factory=list)
+    messages: list[ConversationItem] = field(default_factory=list)
 
     @property
-    def failures(self) -> list[PartResult]:
-        every = [self.report, *self.attachments, *self.messages]
+    def failures(self) -> list:
+        every = [self.report, *self.attachments, *self.messages, *(f for m in self.messages for f in m.files)]
         return [p for p in every if p.status in ("mismatch", "unexpected", "failed")]
 
     @property
@@ -118,6 +120,29 @@ class Opener:
         return result
 
 
+@dataclass
+class Decrypted:
+    opened: object  # envelope.open.OpenResult: the authenticated header, length and SHA-256
+    path: Path  # the owner-only temp file holding the plaintext: rename it to keep it
+    file: object  # open on that file, at its start
+
+
+@contextmanager
+def decrypted_temp(opener: Opener, envelope_path: Path, listed: dict, folder: Path, label: str):
+    """Decrypt an envelope into an owner-only temp file in ``folder`` (checked against the server's
+    listing); the caller reads it, checks it and renames ``path`` to keep it. Whatever is not
+    renamed is removed on the way out, on success or failure alike, so no unverified plaintext
+    stays on disk under a name anyone would open."""
+    sink, tmp = private_tempfile(folder)
+    try:
+        with sink:
+            opened = opener.open(envelope_path, listed, sink, label)
+            sink.seek(0)
+            yield Decrypted(opened, tmp, sink)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def _fail(part: PartResult, exc: Exception) -> PartResult:
     if isinstance(exc, _Refused):
         part.status, part.error_code = exc.status, exc.code
@@ -147,12 +172,13 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity], progre
 
     seen_parts: set[int] = set()
     for item in items:
-        if item["kind"] == "attachment":
+        if item["kind"] == "attachment" and not is_conversation_attachment(item):
             part = _attachment(ws, out, case_id, item, opener, entries)
             seen_parts.add(part.part)
             result.attachments.append(part)
-        elif item["kind"] in ("message", "reply"):
-            result.messages.append(_message(ws, out, case_id, item, opener))
+    # messages and replies (verified with the report's mailbox key) and their own attachments
+    report = read_json(out / "report.json") if result.report.status == "verified" else None
+    result.messages = decrypt_conversation(ws, out, case_id, items, opener, report)
     for number, entry in sorted((entries or {}).items()):
         if number not in seen_parts:
             result.attachments.append(PartResult(None, "attachment", number, "missing", name=entry.name,
@@ -181,17 +207,14 @@ def _parts_sent_uncleaned(report_path: Path) -> set[int]:
 
 def _report(ws, out: Path, case_id: str, item: dict, opener: Opener) -> tuple[PartResult, dict | None]:
     part = PartResult(item["item_id"], "report", 0, "verified")
-    tmp = None
     try:
-        sink, tmp = private_tempfile(out)
-        with sink:
-            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), item, sink, "report")
+        with decrypted_temp(opener, ws.envelope_path(case_id, item["item_id"]), item, out, "report") as plain:
+            opened = plain.opened
             if opened.header.kind is not Kind.REPORT:  # check_listing made the listing's "report" true
                 raise _Refused("failed", "listing_mismatch", "the envelope is not a report")
             if opened.content_length > MAX_REPORT_BYTES:
                 raise _Refused("failed", "too_large", "the report is implausibly large")
-            sink.seek(0)
-            raw = sink.read()
+            raw = plain.file.read()
         try:
             report = json.loads(raw.decode("utf-8"))
         except (UnicodeDecodeError, ValueError):
@@ -204,15 +227,11 @@ def _report(ws, out: Path, case_id: str, item: dict, opener: Opener) -> tuple[Pa
         return part, entries
     except Exception as exc:  # noqa: BLE001 - every failure is reported, none crashes the desk
         return _fail(part, exc), None
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
 
 
 def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries) -> PartResult:
     path = ws.envelope_path(case_id, item["item_id"])
     part = PartResult(item["item_id"], "attachment", item["part_index"], "verified")
-    tmp = None
     try:
         with open(path, "rb") as f:
             header = read_header(f)
@@ -231,17 +250,13 @@ def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries
             part.saved_as, part.length, part.sha256 = done["saved_as"], entry.length, entry.sha256.hex()
             part.detected_media_type = done.get("detected_media_type")
             return part
-        sink, tmp = private_tempfile(folder)
-        with sink:
-            opened = opener.open(path, item, sink, f"attachment {entry.part}")
-            sink.seek(0)
-            head = sink.read(SNIFF_BYTES)
-        check_content(entry, opened.content_length, opened.content_sha256)
-        # The type comes from the bytes, the name is sanitised: never the sender's extension.
-        part.detected_media_type = detect_media_type(head)
-        target = file_in(folder, attachment_file_name(entry.name, entry.part, part.detected_media_type))
-        tmp.replace(target)
-        tmp = None
+        with decrypted_temp(opener, path, item, folder, f"attachment {entry.part}") as plain:
+            opened = plain.opened
+            check_content(entry, opened.content_length, opened.content_sha256)
+            # The type comes from the bytes, the name is sanitised: never the sender's extension.
+            part.detected_media_type = detect_media_type(plain.file.read(SNIFF_BYTES))
+            target = file_in(folder, attachment_file_name(entry.name, entry.part, part.detected_media_type))
+            plain.path.replace(target)
         part.saved_as = str(target.relative_to(out))
         state[item["item_id"]] = {"sha256": item["sha256"], "saved_as": part.saved_as,
                                   "detected_media_type": part.detected_media_type}
@@ -249,38 +264,4 @@ def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries
         part.length, part.sha256 = opened.content_length, opened.content_sha256.hex()
     except Exception as exc:  # noqa: BLE001
         _fail(part, exc)
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
     return part
-
-
-def _message(ws, out: Path, case_id: str, item: dict, opener: Opener) -> PartResult:
-    part = PartResult(item["item_id"], item["kind"], item["part_index"], "verified")
-    tmp = None
-    try:
-        folder = out / "messages"
-        sink, tmp = private_tempfile(folder)
-        with sink:
-            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), item, sink, item["kind"])
-            sink.seek(0)
-            head = sink.read(MAX_REPORT_BYTES)
-        kind = opened.header.kind.name.lower()
-        try:
-            head.decode("utf-8")
-            ext = "txt"
-        except UnicodeDecodeError:
-            ext = "bin"
-        target = folder / f"{item['seq']:08d}-{kind}-{item['item_id'][:8]}.{ext}"
-        tmp.replace(target)
-        tmp = None
-        part.kind = kind
-        part.saved_as = str(target.relative_to(out))
-        part.length, part.sha256 = opened.content_length, opened.content_sha256.hex()
-    except Exception as exc:  # noqa: BLE001
-        _fail(part, exc)
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-    return part
-

@@ -8,6 +8,7 @@ anything is written; what each envelope really is, is decided when it is opened 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
@@ -62,7 +63,10 @@ class SyncReport:
     cursor: int = 0
 
 
-def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: bool = True) -> SyncReport:
+def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: bool = True,
+         on_page: Callable[[dict], None] | None = None) -> SyncReport:
+    """Download every item listed since the saved cursor. ``on_page`` sees each page once it is
+    saved (``tipline-desk watch`` announces what it brought)."""
     state = read_json(ws.sync_file, {})
     if state.get("server") not in (None, client.server):
         raise ValueError(f"this desk folder syncs {state['server']}; use another TIPLINE_DESK_HOME for {client.server}")
@@ -94,6 +98,8 @@ def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: 
                 report.items += 1
             cursor = page["cursor"]
             write_json(ws.sync_file, {"server": client.server, "cursor": cursor})
+            if on_page is not None:
+                on_page(page)
             if not page["more"]:
                 break
     report.cursor = cursor

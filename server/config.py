@@ -36,6 +36,10 @@ class Settings:
     max_case_bytes: int = 4 * GiB
     max_open_uploads_per_case: int = 16
     max_json_bytes: int = 64 * 1024
+    # back-pressure (server.services.storage): 507 with Retry-After before the disk fills
+    storage_budget_bytes: int = 0  # all ciphertext stored and reserved; 0: no budget, the watermark alone
+    min_free_bytes: int = 1 * GiB  # free space kept on the blob store's and the SQLite file's file systems
+    storage_retry_after_seconds: int = 600
     # anonymity: citizen-side timestamps are stored rounded down to this many seconds
     time_resolution: int = 3600
     upload_ttl_hours: int = 72
@@ -111,6 +115,8 @@ class Settings:
             raise ValueError("TIPLINE_MIN_CHUNK_BYTES must not exceed TIPLINE_MAX_CHUNK_BYTES")
         if self.min_chunk_bytes < 2048:
             raise ValueError("chunks must be at least 2048 bytes so the first one holds the whole header")
+        if self.storage_budget_bytes < 0 or self.min_free_bytes < 0:
+            raise ValueError("TIPLINE_STORAGE_BUDGET_BYTES and TIPLINE_MIN_FREE_BYTES must not be negative")
         if self.time_resolution < 1:
             raise ValueError("TIPLINE_TIME_RESOLUTION must be at least 1 second")
         if self.pow_max_number < 0 or self.pow_bytes_per_case < 1 or self.pow_ttl_seconds < 10:

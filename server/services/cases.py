@@ -13,6 +13,7 @@ from envelope.vocabulary import KIND_NAMES
 from ..config import Settings
 from ..errors import Conflict, NotFound, TooLarge
 from ..models import Case, Item, Upload
+from . import storage
 from .clock import coarse_now
 from .feed import next_seq
 
@@ -45,6 +46,11 @@ def _open_case(session: Session, settings: Settings, case_id: str,
         if case is not None:
             if mailbox is not None:
                 register(session, case, *mailbox)
+            return case, False
+    storage.check(session, settings, reserve=0)
+    with session.begin():
+        case = session.get(Case, case_id)
+        if case is not None:
             return case, False
         case = Case(id=case_id, created_at=coarse_now(settings.time_resolution), change_seq=next_seq(session))
         session.add(case)

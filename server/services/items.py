@@ -25,7 +25,7 @@ from ..config import Settings
 from ..errors import ApiError, Conflict
 from ..streams import iter_exactly, read_exactly
 from ..models import Item, Upload
-from . import conversation
+from . import conversation, storage
 from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .feed import next_seq
@@ -47,6 +47,7 @@ def put_item(
         case = get_case(session, case_id)  # 404 before reading the body
         if sender == conversation.POLICE:
             conversation.require_mailbox(session, case.id)
+    storage.check(session, settings, incoming=length, reserve=length)  # 507 before reading it
     # Read and check the header before writing anything: plaintext never reaches the disk.
     prefix = read_exactly(body, min(FIXED_HEADER_SIZE, length))
     size = envelopes.header_length(prefix)

@@ -31,7 +31,7 @@ from ..errors import ApiError, Conflict, NotFound, Unprocessable
 from ..filetimes import open_noatime
 from ..streams import iter_exactly
 from ..models import Item, ItemKind, Upload, UploadChunk
-from . import conversation
+from . import conversation, storage
 from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .items import commit_item, same_or_conflict
@@ -94,18 +94,17 @@ def create(
         raise Unprocessable("header holds bytes beyond the envelope header", code="not_an_envelope",
                             details={"reason": "trailing_data"})
     params = dict(size=size, chunk_size=chunk_size, sha256=sha256, header_sha256=hashlib.sha256(raw).hexdigest())
+    known = _existing(session, case_id, item_id, params, chunk_size)
+    if known is not None:
+        return known, False
+    # Room for the chunks and for the assembled copy that complete() writes before it frees them.
+    storage.check(session, settings, incoming=2 * size, reserve=size)
     try:
         with session.begin():
             get_case(session, case_id, lock=True)
-            item = session.get(Item, item_id)
-            if item is not None:
-                same_or_conflict(item, case_id, sha256)
-                return completed_state(item, chunk_size), False
-            upload = session.get(Upload, item_id)
-            if upload is not None:
-                if upload.case_id != case_id or any(getattr(upload, k) != v for k, v in params.items()):
-                    raise Conflict("an upload with this id exists with other parameters", code="upload_conflict")
-                return state_of(upload, _received(session, item_id)), False
+            known = _existing(session, case_id, item_id, params, chunk_size)
+            if known is not None:
+                return known, False
             slot = slot_for(header.kind, header.part_index)
             check_slot(session, case_id, slot, item_id=item_id)
             check_room(session, settings, case_id, size=size, item_id=item_id, new_upload=True)
@@ -123,6 +122,22 @@ def create(
 def _open_messages(session: Session, case_id: str) -> int:
     return session.scalar(select(func.count(Upload.item_id)).where(Upload.case_id == case_id,
                                                                     Upload.kind == ItemKind.MESSAGE.value))
+
+
+def _existing(session: Session, case_id: str, item_id: str, params: dict, chunk_size: int) -> UploadState | None:
+    """The state of this very upload if it exists already (or became an item), else None."""
+    with session.begin_nested() if session.in_transaction() else session.begin():
+        get_case(session, case_id)
+        item = session.get(Item, item_id)
+        if item is not None:
+            same_or_conflict(item, case_id, params["sha256"])
+            return completed_state(item, chunk_size)
+        upload = session.get(Upload, item_id)
+        if upload is not None:
+            if upload.case_id != case_id or any(getattr(upload, k) != v for k, v in params.items()):
+                raise Conflict("an upload with this id exists with other parameters", code="upload_conflict")
+            return state_of(upload, _received(session, item_id))
+    return None
 
 
 def _received(session: Session, item_id: str) -> list[int]:
@@ -180,6 +195,7 @@ def put_chunk(
         if held.sha256 != digest:
             raise Conflict(f"chunk {index} is already held with other bytes", code="chunk_conflict")
         return False  # the same chunk again: nothing to do (the body is left unread)
+    storage.check(session, settings, incoming=length)  # its bytes were reserved when the upload began
     pieces = iter_exactly(body, length)
     if index == 0:
         pieces = _check_first_chunk(pieces, header_size, header_sha)
@@ -255,6 +271,7 @@ def complete(session: Session, settings: Settings, blobs: BlobStore, *, case_id:
             raise Conflict(f"{len(missing)} of {n} chunks are missing", code="upload_incomplete",
                            details={"missing": missing[:1000]})
         declared, size, chunk_size = upload.sha256, upload.size, upload.chunk_size
+    storage.check(session, settings, incoming=size)  # the assembled copy, before the chunks go
     try:
         spooled = blobs.spool(_concatenate(blobs, item_id, [chunks[i] for i in range(n)]))
     except _ChunkLost as lost:

@@ -71,12 +71,23 @@ def type_receipt(page: Page, receipt: str) -> None:
 def open_conversation(page: Page, receipt: str) -> None:
     type_receipt(page, receipt)
     page.get_by_role("button", name="Ouvrir la conversation").click()
-    page.wait_for_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
+    expect(page).to_have_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
     expect(page.locator("h1")).to_have_text("Votre conversation avec la police")
 
 
 def mailbox_requests(srv) -> list[bytes]:
     return [r for r in srv.requests() if b"/api/v1/mailbox" in r.split(b"\r\n", 1)[0]]
+
+
+def phone_outbox(page: Page, case_id: str) -> list[str]:
+    """The states of the case's items the phone has not delivered yet."""
+    return page.evaluate("""async (caseId) => {
+        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+        const items = await new Promise(r => { const q = db.transaction('items').objectStore('items').index('byCase')
+            .getAll(caseId); q.onsuccess = () => r(q.result); });
+        db.close();
+        return items.filter(i => i.state !== 'delivered').map(i => `${i.kind}:${i.state}`);
+    }""", case_id)
 
 
 def swap_two(receipt: str) -> str:
@@ -154,7 +165,7 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
 
     # the citizen opens the conversation from the sent screen (the receipt is still in memory)
     page.locator("[data-open-conversation]").click()
-    page.wait_for_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
+    expect(page).to_have_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
     expect(page.locator("[data-conversation-status]")).to_contain_text("Reçu")
     expect(page.locator("[data-report-summary]")).to_contain_text("Votre signalement du")
     page.evaluate("window.__sameDocument = true")  # a reload would forget this
@@ -185,7 +196,8 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
     expect(mine.locator('[data-message-state="sent"], [data-message-state="read"]')).to_be_visible(timeout=120_000)
     held = requests.get(f"{srv.url}/api/v1/cases/{case_id}", timeout=10).json()["items"]
     kinds = sorted(i["kind"] for i in held)
-    assert kinds.count("message") == 1 and kinds.count("attachment") == 1, kinds  # exactly once
+    assert kinds == ["attachment", "message", "reply", "report"], kinds  # exactly once each
+    assert phone_outbox(page, case_id) == []  # nothing left to send on the phone
 
     # the desk decrypts the message and its photo, which has no metadata left
     desk(srv.desk_home, "sync", "--quiet")
@@ -251,7 +263,7 @@ def test_quick_exit_forgets_the_conversation_and_a_kept_receipt(app_server, page
     type_receipt(page, receipt)
     page.locator("[data-keep-receipt]").check()
     page.get_by_role("button", name="Ouvrir la conversation").click()
-    page.wait_for_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
+    expect(page).to_have_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
     kept = page.evaluate("""async () => {
         const db = await new Promise(r => { const q = indexedDB.open('tipline-mailbox'); q.onsuccess = () => r(q.result); });
         const all = await new Promise(r => { const q = db.transaction('mailboxes').objectStore('mailboxes').getAll();

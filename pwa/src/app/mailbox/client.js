@@ -36,17 +36,22 @@ function withTimeout(signal, ms) {
   return controller.signal;
 }
 
+const KINDS = { report: 1, attachment: 2, message: 3, reply: 4 };
+const kindOf = (kind) => (typeof kind === "string" ? KINDS[kind] : kind); // named, or the header's number
+
 function checkListing(json) {
   const ok = json && typeof json === "object" && HEX32.test(json.case_id ?? "") && Array.isArray(json.items) &&
-    json.items.every((i) => i && HEX32.test(i.id ?? "") && Number.isInteger(i.kind) && i.kind >= 1 && i.kind <= 4 &&
-      Number.isInteger(i.seq));
+    json.items.every((i) => i && HEX32.test(i.id ?? "") && Number.isInteger(kindOf(i.kind)) && kindOf(i.kind) >= 1 &&
+      kindOf(i.kind) <= 4 && Number.isInteger(i.seq));
   if (!ok) throw new MailboxUnreachable("unreached", "unexpected mailbox listing");
   return {
     caseId: json.case_id,
     status: typeof json.status === "string" ? json.status : "new",
     revision: Number.isInteger(json.revision) ? json.revision : 0,
     readByPoliceUpTo: Number.isInteger(json.read_by_police_up_to) ? json.read_by_police_up_to : null,
-    items: json.items.map((i) => ({ id: i.id, kind: i.kind, seq: i.seq, size: i.size ?? 0, sha256: i.sha256 ?? "",
+    readByCitizenUpTo: Number.isInteger(json.read_by_citizen_up_to) ? json.read_by_citizen_up_to : 0,
+    items: json.items.map((i) => ({ id: i.id, kind: kindOf(i.kind), seq: i.seq, size: i.size ?? 0, sha256: i.sha256 ?? "",
+      partIndex: Number.isInteger(i.part_index) ? i.part_index : i.kind === "attachment" ? null : 0,
       receivedAt: typeof i.received_at === "string" ? i.received_at : null })).sort((a, b) => a.seq - b.seq),
   };
 }

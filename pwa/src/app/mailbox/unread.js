@@ -34,7 +34,7 @@ export async function countUnread({ caseId, receipt }, { fetchFn, derive = (text
     if (listing.caseId !== caseId) return false;
     const records = await listMailboxes();
     const before = records.find((r) => r.caseId === caseId);
-    const unread = unreadCount(listing.items, before?.readUpTo ?? 0);
+    const unread = unreadCount(listing.items, Math.max(before?.readUpTo ?? 0, listing.readByCitizenUpTo ?? 0));
     await updateMailbox(caseId, { mailboxId: keys.mailboxId, unread, status: listing.status,
       lastSeq: listing.items.at(-1)?.seq ?? 0, checkedAt: Date.now() });
     return unread !== (before?.unread ?? 0);

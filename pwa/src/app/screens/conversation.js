@@ -177,11 +177,11 @@ async function conversationView(session) {
         fetched.push({ id: item.id, caseId, kind: item.kind, seq: item.seq, size: item.size,
           receivedAt: item.receivedAt, data: bytes });
       }
-      toOpen.push({ id: item.id, kind: item.kind, bytes });
+      toOpen.push({ id: item.id, kind: item.kind, partIndex: item.partIndex ?? 0, bytes });
     }
     await cacheItems(fetched).catch(() => {});
     if (!toOpen.length) return;
-    const results = await callWorker("open-items", { caseId, x25519: session.keys.x25519, items: toOpen });
+    const results = await callWorker("open-items", { caseId, keys: session.keys, items: toOpen });
     for (const result of results) session.decrypted.set(result.id, result);
   }
 
@@ -194,7 +194,7 @@ async function conversationView(session) {
     const unopened = local.filter((m) => m.state !== STATES.DELIVERED && m.state !== STATES.DRAFT &&
       !session.decrypted.has(`local:${m.itemId}`)).map((m) => m.itemId);
     if (unopened.length) {
-      const results = await callWorker("open-outbox-items", { caseId, x25519: session.keys.x25519, itemIds: unopened });
+      const results = await callWorker("open-outbox-items", { caseId, keys: session.keys, itemIds: unopened });
       for (const result of results) session.decrypted.set(`local:${result.id}`, result);
     }
     const localOpened = new Map(local.map((m) => [m.itemId, session.decrypted.get(`local:${m.itemId}`)])
@@ -216,7 +216,8 @@ async function conversationView(session) {
     revision = Math.max(revision, listing.revision);
     await openMissing(listing.items);
     const { local, localOpened } = await localMessages();
-    const readUpTo = record?.readUpTo ?? 0;
+    // the citizen's read mark: this phone's, or the server's (read on another phone)
+    const readUpTo = Math.max(record?.readUpTo ?? 0, listing.readByCitizenUpTo ?? 0);
     const thread = buildThread({ listing, opened: session.decrypted, local, localOpened, readUpTo });
     render(thread);
     await markRead(thread, readUpTo);
