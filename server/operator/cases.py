@@ -21,8 +21,9 @@ def changes():
     args = changes_query.load(request.args.to_dict())
     s = session()
     with s.begin():
-        cases, items, cursor, more = feed.changes_since(s, args["since"], args["limit"])
-    return respond(changes_schema, {"cases": cases, "items": items, "cursor": cursor, "more": more})
+        cases, items, deleted, cursor, more = feed.page_since(s, args["since"], args["limit"])
+    return respond(changes_schema, {"cases": cases, "items": items, "deleted": deleted, "cursor": cursor,
+                                    "more": more})
 
 
 @bp.get("/cases/<id:case_id>")

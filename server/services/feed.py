@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Case, Counter, Item
+from ..models import Case, CaseTombstone, Counter, Item
 
 
 def next_seq(session: Session) -> int:
@@ -20,15 +20,27 @@ def next_seq(session: Session) -> int:
 
 
 def changes_since(session: Session, since: int, limit: int) -> tuple[list[Case], list[Item], int, bool]:
+    """Cases and items after ``since`` (see ``deleted_since`` for the cases retention deleted)."""
+    cases, items, _deleted, cursor, more = page_since(session, since, limit)
+    return cases, items, cursor, more
+
+
+def page_since(session: Session, since: int, limit: int):
+    """(cases, items, tombstones, cursor, more): every kind of change after ``since``, merged in
+    feed order and cut at ``limit``."""
     items = session.scalars(select(Item).where(Item.seq > since).order_by(Item.seq).limit(limit + 1)).all()
     cases = session.scalars(select(Case).where(Case.change_seq > since).order_by(Case.change_seq).limit(limit + 1)).all()
-    merged = sorted([(i.seq, i) for i in items] + [(c.change_seq, c) for c in cases], key=lambda pair: pair[0])
+    gone = session.scalars(select(CaseTombstone).where(CaseTombstone.seq > since).order_by(CaseTombstone.seq)
+                           .limit(limit + 1)).all()
+    merged = sorted([(i.seq, i) for i in items] + [(c.change_seq, c) for c in cases] + [(t.seq, t) for t in gone],
+                    key=lambda pair: pair[0])
     more = len(merged) > limit
     merged = merged[:limit]
     cursor = merged[-1][0] if merged else since
     return (
         [obj for _, obj in merged if isinstance(obj, Case)],
         [obj for _, obj in merged if isinstance(obj, Item)],
+        [obj for _, obj in merged if isinstance(obj, CaseTombstone)],
         cursor,
         more,
     )
