@@ -111,8 +111,9 @@ def decrypt_conversation(ws, out: Path, case_id: str, items: list[dict], opener,
 def _item(ws, out: Path, case_id: str, item: dict, opener, verify_key, by_hash) -> ConversationItem:
     result = ConversationItem(item["item_id"], item["kind"], item["seq"])
     try:
-        path = ws.envelope_path(case_id, item["item_id"])
-        opened = open_item(path.read_bytes(), opener.identities, listed=item, verify_key=verify_key)
+        # streamed: a header announcing more than 64 KiB is refused before any payload is read
+        with open(ws.envelope_path(case_id, item["item_id"]), "rb") as f:
+            opened = open_item(f, opener.identities, listed=item, verify_key=verify_key)
     except NoMailboxKey:
         result.error_code = "no_mailbox_key"
         result.error = "no verified report naming the mailbox's key: the citizen's message cannot be checked"

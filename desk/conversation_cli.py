@@ -4,6 +4,7 @@ stores and relays envelopes only."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 from pathlib import Path
 
@@ -11,9 +12,13 @@ import click
 
 from .cli import Ctx, _fail_cleanly, console, pass_ctx, passphrase, passphrase_option
 from .client import ApiFailure, DeskError
+from envelope.conversation import MAX_ATTACHMENTS
+from envelope.names import display_line
+
 from .decrypt import decrypt_case
 from .files import read_json
-from .reply import citizen_key, pending, police_keys, prepare_reply, send, trusted_root
+from .reply import DIRECT_PUT_LIMIT, MiB, citizen_key, envelope_size, pending, police_keys, prepare_reply, send
+from .reply import trusted_root
 from .sync import sync as run_sync
 from .thread import thread_lines
 from .watch import Watcher
@@ -44,20 +49,25 @@ def messages(ctx: Ctx, case_id, no_sync, no_mark_read, passphrase_file):
     citizen's messages read on the server."""
     client = None if no_sync else _logged_in(ctx)
     if client is not None:
-        run_sync(client, ctx.ws, show_progress=False)
-        meta = ctx.ws.load_case_meta(case_id)
         try:
+            run_sync(client, ctx.ws, show_progress=False)
+            meta = ctx.ws.load_case_meta(case_id)
             meta.update({k: v for k, v in client.case(case_id).items() if k != "items"})
             ctx.ws.save_case_meta(case_id, meta)
         except ApiFailure as exc:
-            if exc.status != 404:
+            if exc.status in (401, 403):
                 raise
+            console.print(f"the server did not answer as expected ({exc}): showing what this desk holds")
+            client = None
+        except DeskError as exc:
+            console.print(f"{exc}: showing what this desk holds")
+            client = None
     if case_id not in ctx.ws.synced_cases():
         raise click.ClickException(f"case {case_id} is not on this desk: run `tipline-desk sync`")
     identities = ctx.keyring.identities(passphrase(False, passphrase_file))
     result = decrypt_case(ctx.ws, case_id, identities)
     meta = ctx.ws.load_case_meta(case_id)
-    click.echo(f"case {case_id}  status {meta.get('status', '?')}  report {result.report.status}"
+    click.echo(f"case {case_id}  status {display_line(str(meta.get('status', '?')), 20)}  report {result.report.status}"
                f" (verdict {result.verdict})")
     lines = list(thread_lines(ctx.ws, case_id, result.messages,
                               read_by_citizen_up_to=meta.get("read_by_citizen_up_to")))
@@ -99,11 +109,24 @@ def _reply_text(text: str | None) -> str:
               help="keys/root-key.json, whose fingerprint was read aloud [default: HOME/root-key.json, "
                    "else this keyring's root key]")
 @click.option("--retry", is_flag=True, help="only send again what an interrupted reply left in the outbox")
+@click.option("--discard", is_flag=True, help="drop the replies this case's outbox holds, unsent (e.g. one the "
+                                               "server refuses for good)")
 @pass_ctx
 @_fail_cleanly
-def reply(ctx: Ctx, case_id, text, files, author, bundle_file, root_key_file, retry):
+def reply(ctx: Ctx, case_id, text, files, author, bundle_file, root_key_file, retry, discard):
     """Write to the citizen of a case: the reply (and its files) is sealed here to the citizen's
     mailbox key and to every police key of the bundle, then uploaded."""
+    if discard:
+        for folder in pending(ctx.ws, case_id):
+            shutil.rmtree(folder)
+            console.print(f"dropped the unsent reply {folder.name}")
+        return
+    if len(files) > MAX_ATTACHMENTS:
+        raise click.ClickException(f"at most {MAX_ATTACHMENTS} files in a reply")
+    for path in files:
+        if envelope_size(path.stat().st_size) > DIRECT_PUT_LIMIT:
+            raise click.ClickException(f"{path.name} is too large for one upload ({DIRECT_PUT_LIMIT // MiB} MiB "
+                                       "sealed): send a smaller file")
     client = ctx.client()
     for folder in pending(ctx.ws, case_id):  # an earlier reply first: nothing is lost or reordered
         console.print(f"sending an earlier reply left in {folder}")

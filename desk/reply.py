@@ -19,7 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from envelope import bundle as kb
-from envelope.constants import Kind
+from envelope.constants import MAX_RECIPIENTS, Kind
+from envelope.framing import payload_size
+from envelope.header import header_size
+from envelope.padding import padded_length
 from envelope.conversation import build_body, conversation_recipients, new_attachment_part, seal_attachment
 from envelope.conversation import seal_item, written_at
 from envelope.keys import fingerprint
@@ -32,6 +35,15 @@ from envelope.names import safe_name
 
 PLAN = "plan.json"
 UNKNOWN_TYPE = "application/octet-stream"
+MiB = 1024 * 1024
+# The server's default limit for one PUT (TIPLINE_MAX_DIRECT_PUT_BYTES): a reply's file is sent
+# whole. A server set lower answers 413; the reply then waits in the outbox (--discard drops it).
+DIRECT_PUT_LIMIT = 8 * MiB
+
+
+def envelope_size(content_length: int) -> int:
+    """The size of a reply's file once sealed (16 stanzas at most: the largest it can be)."""
+    return header_size(MAX_RECIPIENTS) + payload_size(padded_length(content_length))
 
 
 @dataclass

@@ -9,15 +9,17 @@ server without it is polled every ``interval`` seconds instead.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .client import Client
+from .client import ApiFailure, Client, DeskError
 from .files import read_json
 from .sync import sync as run_sync
 
 BELL = "\a"
+_ID = re.compile(r"[0-9a-f]{32}")
 LONG_POLL_SECONDS = 60  # the server answers within about 25 s; this is only the socket's patience
 
 
@@ -41,9 +43,11 @@ def describe(page: dict) -> list[Announcement]:
         elif item["kind"] == "reply":
             out.append(Announcement(f"reply stored in case {case} (#{seq})", False))
     for mark in page.get("reads") or []:
-        if isinstance(mark, dict) and mark.get("by") == "citizen" and type(mark.get("up_to")) is int:
-            out.append(Announcement(f"the citizen read the replies of case {str(mark.get('case_id'))[:32]} "
-                                    f"up to #{mark['up_to']}", False))
+        # read marks are not checked by desk.sync: nothing unchecked reaches the terminal
+        case = mark.get("case_id") if isinstance(mark, dict) else None
+        if isinstance(case, str) and _ID.fullmatch(case) and mark.get("by") == "citizen" \
+                and type(mark.get("up_to")) is int:
+            out.append(Announcement(f"the citizen read the replies of case {case} up to #{mark['up_to']}", False))
     return out
 
 
@@ -67,9 +71,20 @@ class Watcher:
             left = None if deadline is None else deadline - self.clock()
             if left is not None and left <= 0:
                 break
-            if self._moved(left):
-                self._catch_up()
+            try:
+                if self._moved(left):
+                    self._catch_up()
+            except ApiFailure as exc:
+                if exc.status in (401, 403):
+                    raise  # the session ended: `tipline-desk login` again
+                self._pause(exc, left)
+            except DeskError as exc:  # the network or the server is away for a moment: keep watching
+                self._pause(exc, left)
         return self.announced
+
+    def _pause(self, exc: Exception, left: float | None) -> None:
+        self.echo(f"({exc}; trying again in {self.interval:g} s)")
+        self.sleep(self.interval if left is None else max(0.0, min(self.interval, left)))
 
     def _moved(self, left: float | None) -> bool:
         cursor = int((read_json(self.ws.sync_file, {}) or {}).get("cursor", 0))

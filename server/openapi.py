@@ -14,6 +14,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from .config import Settings
 from .ids import MAX_INT32
 from .schemas import citizen as c
+from .schemas import audit as au
 from .schemas import common as cm
 from .schemas import operator as o
 from .schemas import pow as pw
@@ -56,6 +57,7 @@ SCHEMAS = {
     "Tombstone": o.TombstoneSchema,
     "Changes": o.ChangesSchema,
     "StatusUpdate": o.StatusUpdateSchema,
+    "AuditTrail": au.AuditTrailSchema,
 }
 
 
@@ -209,9 +211,10 @@ def _operations() -> dict[str, dict[str, dict]]:
             "post": {"tags": ["operator"], "summary": "Log in", "security": [],
                      "requestBody": {"required": True, "content": _json("Login")},
                      "responses": {**_ok(201, "Token", "a bearer token"),
-                                   **_errors(BAD_ID, (401, "`invalid_credentials`"), TOO_LARGE_JSON,
-                                             (429, "locked after repeated failures (`locked`)"), UNSUPPORTED,
-                                             UNAVAILABLE)}},
+                                   **_errors(BAD_ID, (401, "`invalid_credentials` (password, code or username)"),
+                                             TOO_LARGE_JSON,
+                                             (429, "`slow_down` after repeated failures for this username: retry "
+                                                   "after `Retry-After` seconds"), UNSUPPORTED, UNAVAILABLE)}},
             "delete": {"tags": ["operator"], "summary": "Log out (revoke this token)",
                        "responses": {"204": {"description": "revoked"}, **_errors(UNAUTH, UNAVAILABLE)}},
         },
@@ -240,6 +243,12 @@ def _operations() -> dict[str, dict[str, dict]]:
                     "responses": {**_ok(200, "CaseDetail", "the case"),
                                   **_errors(UNAUTH, BAD_ID, NO_CASE, TOO_LARGE_JSON, UNSUPPORTED, UNAVAILABLE,
                                             FULL)}},
+        },
+        "/api/operator/v1/cases/{case_id}/audit": {
+            "get": {"tags": ["operator"], "summary": "The case's audit trail: who did what, oldest first",
+                    "parameters": _params("case_id"),
+                    "responses": {**_ok(200, "AuditTrail", "the case's entries"),
+                                  **_errors(UNAUTH, BAD_ID, NO_CASE, UNAVAILABLE)}},
         },
         "/api/operator/v1/items/{item_id}/content": {
             "get": {"tags": ["operator"], "summary": "An item's ciphertext (Range requests supported)",

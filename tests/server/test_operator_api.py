@@ -33,6 +33,7 @@ OPERATOR_ROUTES = [
     ("get", f"/api/operator/v1/cases/{'a' * 32}"),
     ("put", f"/api/operator/v1/cases/{'a' * 32}/status"),
     ("get", f"/api/operator/v1/items/{'a' * 32}/content"),
+    ("get", f"/api/operator/v1/cases/{'a' * 32}/audit"),
     ("delete", "/api/operator/v1/session"),
 ]
 
