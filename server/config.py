@@ -40,6 +40,13 @@ class Settings:
     storage_budget_bytes: int = 0  # all ciphertext stored and reserved; 0: no budget, the watermark alone
     min_free_bytes: int = 1 * GiB  # free space kept on the blob store's and the SQLite file's file systems
     storage_retry_after_seconds: int = 600
+    # retention (server.services.retention): days after the last status change; 0 keeps forever
+    retention_not_actionable_days: int = 30
+    retention_closed_days: int = 90
+    retention_useful_days: int = 0
+    retention_new_days: int = 0
+    empty_case_ttl_hours: int = 72  # a case that never received a report
+    tombstone_days: int = 365  # how long desks are told about a deleted case
     # anonymity: citizen-side timestamps are stored rounded down to this many seconds
     time_resolution: int = 3600
     upload_ttl_hours: int = 72

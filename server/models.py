@@ -261,3 +261,16 @@ class ServerSecret(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class CaseTombstone(Base):
+    """A case deleted by retention (server.services.retention): its id, in the change feed, so
+    that every desk removes its own copies too. No content, no status history; kept
+    ``TIPLINE_TOMBSTONE_DAYS`` (a desk that stayed away longer must resync from scratch)."""
+
+    __tablename__ = "case_tombstones"
+
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    deleted_at: Mapped[datetime]

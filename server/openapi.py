@@ -55,6 +55,7 @@ SCHEMAS = {
     "Item": o.ItemSchema,
     "Case": o.CaseSchema,
     "CaseDetail": o.CaseDetailSchema,
+    "Tombstone": o.TombstoneSchema,
     "Changes": o.ChangesSchema,
     "StatusUpdate": o.StatusUpdateSchema,
     "AuditTrail": au.AuditTrailSchema,

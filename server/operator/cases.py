@@ -22,10 +22,11 @@ def changes():
     args = changes_query.load(request.args.to_dict())
     s = session()
     with s.begin():
-        cases, items, reads, cursor, more = feed.changes_since(s, args["since"], args["limit"])
-        unread = conversation.unread_messages(s, [c.id for c in cases])
-    return respond(changes_schema, {"cases": [_summary(c, unread[c.id]) for c in cases], "items": items,
-                                    "reads": reads, "cursor": cursor, "more": more})
+        page = feed.page_since(s, args["since"], args["limit"])
+        unread = conversation.unread_messages(s, [c.id for c in page.cases])
+    return respond(changes_schema, {"cases": [_summary(c, unread[c.id]) for c in page.cases], "items": page.items,
+                                    "deleted": page.deleted, "reads": page.reads, "cursor": page.cursor,
+                                    "more": page.more})
 
 
 @bp.get("/cases/<id:case_id>")

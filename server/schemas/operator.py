@@ -64,9 +64,19 @@ class ChangesQuerySchema(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
+class TombstoneSchema(Schema):
+    case_id = fields.String(required=True)
+    seq = fields.Integer(required=True, metadata={"description": "position in the change feed"})
+    reason = fields.String(required=True, metadata={"description": "the retention rule, e.g. `closed_90d`, "
+                                                                   "`not_actionable_30d`, `no_report`"})
+
+
 class ChangesSchema(Schema):
     cases = fields.List(fields.Nested(CaseSchema), required=True, metadata={"description": "cases changed since"})
     items = fields.List(fields.Nested(ItemSchema), required=True, metadata={"description": "items stored since"})
+    deleted = fields.List(fields.Nested(TombstoneSchema), required=True,
+                          metadata={"description": "cases deleted since by the retention policy: remove every "
+                                                   "copy (ciphertext and decrypted)"})
     reads = fields.List(fields.Nested(ReadMarkSchema), required=True, metadata={"description": "read marks moved since"})
     cursor = fields.Integer(required=True, metadata={"description": "pass as since= to continue"})
     more = fields.Boolean(required=True)

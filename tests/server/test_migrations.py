@@ -198,7 +198,7 @@ def test_0006_unit_keeps_operators_and_starts_an_empty_audit_chain(empty_url):
 def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
     """Items stored before 0003 get their position in their case (feed order) and sender
     "citizen"; the head schema is exactly what the models describe; the downgrade works."""
-    runner.upgrade(empty_url, "0005_pow")
+    runner.upgrade(empty_url, "0004_front")
     engine = make_engine(empty_url)
     try:
         with engine.begin() as conn:
@@ -224,7 +224,7 @@ def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
         assert diff == []
     finally:
         engine.dispose()
-    runner.downgrade(empty_url, "0005_pow")
+    runner.downgrade(empty_url, "0004_front")
     engine = make_engine(empty_url)
     try:
         assert "mailboxes" not in inspect(engine).get_table_names()

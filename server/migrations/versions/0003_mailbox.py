@@ -1,7 +1,7 @@
 """mailbox: the conversation between the citizen and the police (issue 7)
 
 Revision ID: 0003_mailbox
-Revises: 0005_pow
+Revises: 0004_front
 Create Date: 2026-12-02
 
 Mailboxes (id and Ed25519 verification key registered when a case opens), their hashed
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0003_mailbox'
-down_revision = '0005_pow'
+down_revision = '0004_front'
 branch_labels = None
 depends_on = None
 
