@@ -21,7 +21,7 @@ from ..keyring import KeyringError
 from ..sync import sync as run_sync
 from . import journal
 from .casefile import parse_time
-from .index import refresh_case, stale_cases
+from .index import refresh_cases, stale_cases
 
 EVENTS_RETRY_SECONDS = 300  # how long a server without live events is polled before asking again
 EVENTS_WAIT = 35  # seconds: the server answers a long poll within about 25 s
@@ -116,10 +116,15 @@ class SyncWorker:
         failed = []
         for case_id in sorted(candidates):
             try:
-                self._process(case_id)
+                self._decrypt_if_needed(case_id)
             except Exception as exc:  # noqa: BLE001 - one case's trouble must not stop the others
                 failed.append(case_id)
                 print(f"console: case {case_id}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        try:
+            refresh_cases(state.store, state.ws, sorted(candidates))
+        except Exception as exc:  # noqa: BLE001
+            failed.extend(candidates)
+            print(f"console: index: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         if failed:
             with self._pending_lock:
                 self._pending.update(failed)  # tried again next round
@@ -128,7 +133,7 @@ class SyncWorker:
             state.live.bump()
         return candidates
 
-    def _process(self, case_id: str) -> None:
+    def _decrypt_if_needed(self, case_id: str) -> None:
         state = self.state
         identities = state.vault.identities()
         if needs_decrypt(state.ws, case_id):
@@ -138,7 +143,6 @@ class SyncWorker:
             else:
                 result = decrypt_case(state.ws, case_id, identities)
                 journal.record(state.store, case_id, state.officer, "decrypted", result.verdict)
-        refresh_case(state.store, state.ws, case_id)
 
     def _wait(self) -> None:
         self._wake.wait(self.poll_seconds)
