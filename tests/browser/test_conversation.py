@@ -228,6 +228,12 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
         expect(phone.locator('[data-from="citizen"]')).to_contain_text("IMG_3001.jpg")
         assert axe_violations(phone) == []
         assert phone.evaluate("document.documentElement.scrollWidth") <= 320
+        assert_no_raw_text(phone)
+        small = phone.evaluate("""() => [...document.querySelectorAll('main button, main a, main input, main textarea')]
+            .filter(e => e.offsetParent !== null && !e.closest('p, li, dd'))
+            .map(e => [e.outerHTML.slice(0, 60), (e.type === 'checkbox' ? e.closest('.check') : e)
+              .getBoundingClientRect().height]).filter(([, h]) => h < 44)""")
+        assert small == []  # thumb-sized targets
         # what that phone keeps: ciphertext and counts, never a decrypted word
         stored = phone.evaluate("""async () => {
             const out = [];
