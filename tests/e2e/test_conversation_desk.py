@@ -153,6 +153,8 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     content, result = decrypt_bytes(citizen.fetch(auth, files[0]["id"]), mine)
     check_attachment(entry, result, case_id=bytes.fromhex(citizen.case_id))
     assert content == photo.read_bytes()
+    r = citizen.http.post(f"{citizen.base}/mailbox/read", json={"up_to": replies[0]["seq"]}, headers=auth, timeout=30)
+    assert r.status_code == 200, r.text  # the citizen has read the reply
 
     # --- the citizen answers with a photo while the desk watches -----------------------------
     watcher = start_watch(home, "--max-events", "1", "--seconds", "90", "--interval", "0.5")
@@ -169,7 +171,7 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     shown = desk(home, "messages", citizen.case_id, check=False)
     lines = shown.stdout
     assert display_text(MESSAGE).split("\n")[0] in lines and "\x1b" not in lines
-    assert REPLY in lines and "police - Agent Dupont" in lines
+    assert REPLY in lines and "police - Agent Dupont  (read by the citizen)" in lines
     assert "REFUSED message" in lines and "message_bad_signature" in lines and "CANARY-FORGED" not in lines
     assert "image/jpeg found" in lines
     case_dir = home / "cases" / citizen.case_id
