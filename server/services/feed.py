@@ -21,7 +21,8 @@ def next_seq(session: Session) -> int:
 
 def changes_since(session: Session, since: int, limit: int) -> tuple[list[Case], list[Item], int, bool]:
     items = session.scalars(select(Item).where(Item.seq > since).order_by(Item.seq).limit(limit + 1)).all()
-    cases = session.scalars(select(Case).where(Case.change_seq > since).order_by(Case.change_seq).limit(limit + 1)).all()
+    cases = session.scalars(
+        select(Case).where(Case.change_seq > since).order_by(Case.change_seq).limit(limit + 1)).all()
     merged = sorted([(i.seq, i) for i in items] + [(c.change_seq, c) for c in cases], key=lambda pair: pair[0])
     more = len(merged) > limit
     merged = merged[:limit]
