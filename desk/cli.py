@@ -269,6 +269,9 @@ def sync(ctx: Ctx, quiet):
     report = run_sync(ctx.client(), ctx.ws, show_progress=not quiet)
     console.print(f"{report.items} new items ({report.bytes} bytes) in {len(report.cases)} cases; "
                   f"cursor {report.cursor}")
+    if report.deleted:
+        console.print(f"{len(report.deleted)} cases deleted on the server (retention): their ciphertext and "
+                      "decrypted files were removed from this desk")
 
 
 @main.command()

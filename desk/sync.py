@@ -8,6 +8,7 @@ anything is written; what each envelope really is, is decided when it is opened 
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -53,11 +54,30 @@ def check_page(page) -> None:
             bad("an item's size or sequence number")
         if not isinstance(item.get("sha256"), str) or not _SHA256.fullmatch(item["sha256"]):
             bad("an item's SHA-256")
+    deleted = page.get("deleted", [])  # absent from servers without retention
+    if not isinstance(deleted, list):
+        bad("deleted cases")
+    for gone in deleted:
+        # these ids name folders this desk removes: nothing but a well-formed id gets near rmtree
+        if not isinstance(gone, dict) or not isinstance(gone.get("case_id"), str) or not _ID.fullmatch(gone["case_id"]):
+            bad("a deleted case id")
+
+
+def forget_case(ws: Workspace, case_id: str) -> bool:
+    """Remove this desk's copies of a case the server deleted (retention): its ciphertext and
+    what was decrypted from it. True if there was anything to remove."""
+    found = False
+    for folder in (ws.ciphertext_dir(case_id), ws.case_dir(case_id)):
+        if folder.is_dir():
+            shutil.rmtree(folder)
+            found = True
+    return found
 
 
 @dataclass
 class SyncReport:
     cases: set[str] = field(default_factory=set)
+    deleted: set[str] = field(default_factory=set)  # cases the server deleted and this desk forgot
     items: int = 0
     bytes: int = 0
     cursor: int = 0
@@ -78,6 +98,10 @@ def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: 
         while True:
             page = client.changes(since=cursor, limit=page_size)
             check_page(page)
+            # Deletions first: a tombstone comes before anything of a case opened again under its id.
+            for gone in page.get("deleted", []):
+                if forget_case(ws, gone["case_id"]):
+                    report.deleted.add(gone["case_id"])
             for case in page["cases"]:
                 meta = ws.load_case_meta(case["case_id"])
                 meta.update({k: v for k, v in case.items() if k != "items"})

@@ -5,7 +5,8 @@
     tipline-server disable-operator NAME / enable-operator NAME
     tipline-server enroll-totp NAME           (second factor and recovery codes)
     tipline-server audit verify | audit show  (the operators' hash-chained audit trail)
-    tipline-server gc                         (remove temp files, orphans and stale uploads)
+    tipline-server gc                         (remove temp files, orphans and stale uploads; apply retention)
+    tipline-server retention [--dry-run]      (delete cases the retention policy says are due)
     tipline-server openapi [--out FILE]
 """
 
@@ -178,8 +179,9 @@ def audit_show_cmd(case_id, limit):
 
 @main.command("gc")
 @click.option("--grace-minutes", default=60, show_default=True, help="leave files younger than this alone")
+@click.option("--skip-retention", is_flag=True, help="do not apply the retention policy this time")
 @with_appcontext
-def gc_cmd(grace_minutes):
+def gc_cmd(grace_minutes, skip_retention):
     """Remove what a crash or an abandoned upload left behind. Never touches a listed item."""
     from .services.maintenance import collect_garbage
 
@@ -188,7 +190,34 @@ def gc_cmd(grace_minutes):
     from .services.clock import now
 
     report["pow_spent"] = purge(_session(), now=now(), resolution=_svc().settings.time_resolution)
+    if not skip_retention:
+        from .services.retention import apply
+
+        done = apply(_session(), _svc().settings, _svc().blobs)
+        report.update(retention_cases=len(done.cases), retention_files=done.files_removed)
     click.echo(", ".join(f"{k}: {v}" for k, v in report.items()))
+
+
+@main.command("retention")
+@click.option("--dry-run", is_flag=True, help="list what is due, delete nothing")
+@with_appcontext
+def retention_cmd(dry_run):
+    """Delete the cases the retention policy says are due (gc does it too, hourly): rows, files
+    at once, a tombstone for the desks, an audit entry. docs/operations.md, "Retention"."""
+    from .services.retention import apply, policy_days
+
+    settings = _svc().settings
+    rules = ", ".join(f"{status} after {days} days" for status, days in policy_days(settings).items() if days > 0)
+    empty = (f"; cases without a report after {settings.empty_case_ttl_hours} hours"
+             if settings.empty_case_ttl_hours else "")
+    click.echo(f"policy: {rules or 'keep every triaged case'}; in_progress never{empty}")
+    report = apply(_session(), settings, _svc().blobs, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for c in report.cases:
+        click.echo(f"{verb} {c.case_id}  {c.status:15} {c.reason:20} since {c.since:%Y-%m-%d}  "
+                   f"{c.items} items, {c.bytes} bytes")
+    click.echo(f"{verb} {len(report.cases)} cases, {report.items} items, {report.bytes} bytes"
+               + ("" if dry_run else f"; {report.files_removed} files unlinked"))
 
 
 @main.command("openapi")
