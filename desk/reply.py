@@ -76,7 +76,7 @@ def police_keys(ws, client: Client | None, root: bytes, bundle_file: Path | None
     bundle = kb.verify_bundle(document, root, origin=None, min_sequence=seen)
     if bundle.sequence > seen:
         write_json(seen_file, {"sequence": bundle.sequence})
-    keys = bundle.public_keys()
+    keys = bundle.public_keys
     return PoliceKeys(keys, bundle.sequence, [fingerprint(k) for k in keys])
 
 
