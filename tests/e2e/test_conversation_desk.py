@@ -135,7 +135,8 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     photo.write_bytes(media.jpeg_with_exif())
     empty = desk(home, "reply", citizen.case_id, "--text", " ", check=False)
     assert empty.returncode == 1 and "nothing to send" in empty.stderr
-    desk(home, "reply", citizen.case_id, "--attach", str(photo), "--author", "Agent Dupont", stdin=REPLY + "\n")
+    sent = desk(home, "reply", citizen.case_id, "--attach", str(photo), "--author", "Agent Dupont", stdin=REPLY + "\n")
+    assert "has EXIF or XMP metadata" in sent.stderr  # the officer is told what the photo may reveal
     assert not any((home / "outbox" / citizen.case_id).iterdir())  # sent and confirmed: nothing left behind
 
     # the citizen, with the receipt alone, reads it and its photo
@@ -188,7 +189,7 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     away = desk(home, "watch", "--seconds", "2", "--interval", "0.5")  # keeps watching, bounded here
     assert "trying again" in away.stdout
     bundle = os.path.join(deployment.env["TIPLINE_KEYS_DIR"], "bundle.json")  # sealing needs no server
-    failed = desk(home, "reply", citizen.case_id, "--text", "CANARY-LATE Êtes-vous en sécurité ?", "--bundle", bundle,
+    failed = desk(home, "reply", citizen.case_id, "CANARY-LATE Êtes-vous en sécurité ?", "--bundle", bundle,
                   check=False)
     assert failed.returncode == 1 and "--retry" in failed.stderr
     assert len(list((home / "outbox" / citizen.case_id).iterdir())) == 1
