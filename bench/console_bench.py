@@ -46,13 +46,14 @@ CLOTHES = ["veste noire", "casquette rouge", "survêtement gris", "doudoune bleu
 CARS = [("berline", "grise", "Peugeot"), ("scooter", "noir", "Yamaha"), ("utilitaire", "blanc", "Renault"),
         ("citadine", "rouge", "Clio")]
 DETAILS = ["Échanges rapides de petits paquets près du banc.", "Des guetteurs surveillent l'entrée du hall.",
-           "Va-et-vient de voitures qui ne restent que deux minutes.", "Un homme cache quelque chose derrière le compteur.",
-           "Les enfants passent juste à côté en sortant de l'école.", "Ils ont menacé un voisin qui les regardait."]
+           "Va-et-vient de voitures qui ne restent que deux minutes.",
+           "Un homme cache quelque chose derrière le compteur.", "Les enfants passent juste à côté en sortant de l'école.", "Ils ont menacé un voisin qui les regardait."]
 
 
 def plate(rng: random.Random) -> str:
     letters = "ABCDEFGHJKLMNPRSTVWXYZ"
-    return f"{rng.choice(letters)}{rng.choice(letters)}-{rng.randint(100, 999)}-{rng.choice(letters)}{rng.choice(letters)}"
+    pair = lambda: rng.choice(letters) + rng.choice(letters)  # noqa: E731
+    return f"{pair()}-{rng.randint(100, 999)}-{pair()}"
 
 
 def make_workspace(home: Path, cases: int, seed: int = 7) -> Workspace:
@@ -67,7 +68,8 @@ def make_workspace(home: Path, cases: int, seed: int = 7) -> Workspace:
         report_item, photo_item = rng.randbytes(16).hex(), rng.randbytes(16).hex()
         car = rng.choice(CARS)
         report = {"type": "tipline.report", "version": 1, "language": "fr",
-                  "place": {"text": f"{rng.randint(1, 80)} {rng.choice(PLACES)}, devant le bâtiment {rng.choice('ABCDEF')}"},
+                  "place": {"text": f"{rng.randint(1, 80)} {rng.choice(PLACES)}, "
+                                    f"devant le bâtiment {rng.choice('ABCDEF')}"},
                   "when": {"frequency": rng.choice(TIMES)},
                   "people": [{"clothing": rng.choice(CLOTHES), "height": f"environ 1,{rng.randint(60, 95)} m"}],
                   "vehicles": [{"type": car[0], "colour": car[1], "make": car[2], "plate": plate(rng)}],

@@ -75,6 +75,21 @@ class Console:
             self.proc.wait(timeout=10)
 
 
+def send_with_mailbox(phone: Phone, fields: dict, attachments, recipients) -> str:
+    """Like Phone.send_report, with the case opened with its mailbox (docs/conversation.md), as the
+    phone does: the server accepts replies only for a case whose citizen can read them."""
+    case_id = os.urandom(16).hex()
+    box = fields["mailbox"]
+    r = phone.http.put(f"{phone.base}/cases/{case_id}", timeout=30,
+                       json={"mailbox": {"id": box["id"], "verify_key": box["ed25519"]}})
+    r.raise_for_status()
+    sealed = [phone.seal_attachment(case_id, i + 1, p, n, t, recipients) for i, (p, n, t) in enumerate(attachments)]
+    for s in sealed:
+        phone.upload(s)
+    phone.upload(phone.seal_report(case_id, fields, [s.entry for s in sealed], recipients))
+    return case_id
+
+
 def start_console(home: Path, log: Path) -> Console:
     env = {**os.environ}
     env.pop("TIPLINE_DESK_PASSPHRASE", None)  # the officer types it in the browser
@@ -113,12 +128,12 @@ def unit(tmp_path_factory, desk_keys):
                        "page.html": HTML}.items():
         (files / name).write_bytes(data)
     cases = {
-        "risky": phone.send_report(RISKY, [(files / "IMG_2041.jpg", "IMG_2041.jpg", "image/jpeg"),
-                                           (files / "plan.png", "plan.png", "image/png")], bundle.public_keys),
-        "plain": phone.send_report(PLAIN, [], bundle.public_keys),
+        "risky": send_with_mailbox(phone, RISKY, [(files / "IMG_2041.jpg", "IMG_2041.jpg", "image/jpeg"),
+                                                  (files / "plan.png", "plan.png", "image/png")], bundle.public_keys),
+        "plain": phone.send_report(PLAIN, [], bundle.public_keys).case_id,
         "hostile": phone.send_report(HOSTILE, [(files / "dessin.svg", XSS + ".svg", "image/svg+xml"),
                                                (files / "page.html", "photo<b>.jpg", "image/jpeg")],
-                                     bundle.public_keys),
+                                     bundle.public_keys).case_id,
     }
     server_cli(srv.env, "create-operator", SECOND, "--password-stdin", stdin=SECOND_PASSWORD + "\n")
     home_b = root / "desk-home-b"
@@ -128,7 +143,7 @@ def unit(tmp_path_factory, desk_keys):
     desk(home_b, "login", "--server", srv.url, "--username", SECOND, "--password-stdin", stdin=SECOND_PASSWORD + "\n")
     a = start_console(srv.desk_home, root / "console-a.log")
     b = start_console(home_b, root / "console-b.log")
-    yield Unit(srv, a, b, {k: v.case_id for k, v in cases.items()}, files,
+    yield Unit(srv, a, b, cases, files,
                [root / "console-a.log", root / "console-b.log", *srv.logs])
     a.stop()
     b.stop()
@@ -370,6 +385,7 @@ def test_reply_reaches_the_thread_of_both_desks(unit, desk_page):
         pytest.skip("this server has no operator reply route yet (issue 7, server side)")
     cid = unit.cases["risky"]
     first = desk_page(unit.a)
+    wait_decrypted(first, unit)
     first.goto(f"{unit.a.url}cases/{cid}")
     first.fill("#reply-text", "Merci, pouvez-vous préciser l'heure ?")
     first.click("button:has-text('Envoyer la réponse')")
