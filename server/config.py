@@ -59,6 +59,13 @@ class Settings:
     login_decay_seconds: int = 900
     # 1: an operator without an enrolled second factor cannot log in (tipline-server enroll-totp)
     require_totp: int = 1
+    # the conversation (docs/conversation.md): citizen messages, mailbox login, live events
+    max_message_bytes: int = 64 * 1024  # padded length of a message (kind 3)
+    messages_per_hour: int = 30  # citizen messages per case
+    mailbox_challenge_seconds: int = 60
+    mailbox_token_ttl_seconds: int = 900
+    events_wait_seconds: int = 25  # the events process's long poll
+    events_fallback_wait_seconds: int = 5  # the same routes on gunicorn: short, each holds a thread
     check_schema: bool = True
     # proof of work (server.pow, docs/api.md "Proof of work"): ALTCHA's max number for opening a
     # case, i.e. twice the SHA-256 evaluations a phone makes on average; 0 turns the work off

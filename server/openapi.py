@@ -11,6 +11,7 @@ import json
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from . import openapi_conversation as conversation
 from .config import Settings
 from .ids import MAX_INT32
 from .schemas import citizen as c
@@ -273,6 +274,14 @@ def _operations() -> dict[str, dict[str, dict]]:
     }
 
 
+def _all_operations() -> dict[str, dict[str, dict]]:
+    ops = _operations()
+    conversation.amend(ops, _json, _errors)
+    ops.update(conversation.operations(_ok, _errors, _params, _json, OCTETS, DIGEST_HEADER, BAD_ID, NO_CASE,
+                                       UNSUPPORTED, NOT_ENVELOPE, UNAUTH))
+    return ops
+
+
 def build_spec() -> dict:
     spec = APISpec(
         title="Tip line API",
@@ -283,9 +292,11 @@ def build_spec() -> dict:
                              "Every error is JSON {error, message[, details]}. Envelopes: docs/envelope.md."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name, schema in SCHEMAS.items():
+    spec.components.security_scheme("mailboxToken", {"type": "http", "scheme": "bearer",
+                                                     "description": "POST /api/v1/mailbox/session"})
+    for name, schema in {**conversation.SCHEMAS, **SCHEMAS}.items():
         spec.components.schema(name, schema=schema)
-    for path, operations in _operations().items():
+    for path, operations in _all_operations().items():
         for method, op in operations.items():
             if path.startswith("/api/operator/") and "security" not in op:
                 op["security"] = [{"bearer": []}]

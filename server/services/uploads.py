@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,8 +30,8 @@ from ..config import Settings
 from ..errors import ApiError, Conflict, NotFound, Unprocessable
 from ..filetimes import open_noatime
 from ..streams import iter_exactly
-from ..models import Item, Upload, UploadChunk
-from . import storage
+from ..models import Item, ItemKind, Upload, UploadChunk
+from . import conversation, storage
 from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .items import commit_item, same_or_conflict
@@ -89,6 +89,7 @@ def create(
         raise ApiError("header must be base64", code="invalid_request") from None
     header = envelopes.check_header(raw, case_id=case_id, item_id=item_id, total_size=size,
                                     max_size=settings.max_item_bytes)
+    conversation.check_incoming(header, settings, conversation.CITIZEN)
     if len(raw) != header.size:
         raise Unprocessable("header holds bytes beyond the envelope header", code="not_an_envelope",
                             details={"reason": "trailing_data"})
@@ -107,6 +108,7 @@ def create(
             slot = slot_for(header.kind, header.part_index)
             check_slot(session, case_id, slot, item_id=item_id)
             check_room(session, settings, case_id, size=size, item_id=item_id, new_upload=True)
+            conversation.check_rate(session, settings, case_id, header.kind, pending=_open_messages(session, case_id))
             upload = Upload(item_id=item_id, case_id=case_id, kind=KIND_NAMES[header.kind].value,
                             part_index=header.part_index, slot=slot, header_size=header.size,
                             created_at=coarse_now(settings.time_resolution), **params)
@@ -115,6 +117,11 @@ def create(
         raise Conflict("another upload for this id or part started at the same moment; retry",
                        code="upload_conflict") from None
     return state_of(upload, []), True
+
+
+def _open_messages(session: Session, case_id: str) -> int:
+    return session.scalar(select(func.count(Upload.item_id)).where(Upload.case_id == case_id,
+                                                                    Upload.kind == ItemKind.MESSAGE.value))
 
 
 def _existing(session: Session, case_id: str, item_id: str, params: dict, chunk_size: int) -> UploadState | None:

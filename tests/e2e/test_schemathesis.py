@@ -71,11 +71,12 @@ def test_schemathesis_finds_no_server_error_and_no_violation(deployment, tmp_pat
     cmd = [str(Path(sys.executable).with_name("schemathesis")), "--config-file", str(config), "run",
            f"{deployment.url}/api/openapi.json", "--checks", CHECKS, "--max-examples", str(MAX_EXAMPLES),
            "--seed", str(SEED), "--phases", "examples,coverage,fuzzing", "--workers", "2",
-           "--request-timeout", "30", "--no-shrink", "-H", f"Authorization: Bearer {token}",
+           "--request-timeout", "120", "--no-shrink", "-H", f"Authorization: Bearer {token}",
            "--report", "json", "--report-json-path", str(report)]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=900, cwd=tmp_path,
                           env={**os.environ, "NO_COLOR": "1", "SCHEMATHESIS_TELEMETRY": "false"})
     out = done.stdout
+    (tmp_path / "schemathesis.out").write_text(out + done.stderr)
     assert f"Schemathesis v{SCHEMATHESIS}" in out
     assert done.returncode == 0, out[-15000:] + done.stderr[-3000:]
     tested = [line for line in out.splitlines() if "Tested:" in line]

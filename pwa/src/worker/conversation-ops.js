@@ -4,7 +4,7 @@
 // The receipt's secret keys come in with each call and are never stored by the worker.
 import { firstInvalidBase32, normaliseBase32 } from "../crypto/base32.js";
 import { Kind } from "../crypto/constants.js";
-import { openConversationItem, sealMessage } from "../crypto/conversation.js";
+import { checkConversationAttachment, openConversationItem, sealMessage } from "../crypto/conversation.js";
 import { checkListing } from "../crypto/listing.js";
 import { openEnvelope } from "../crypto/open.js";
 import { deriveReceiptKeys, parseReceipt } from "../crypto/receipt.js";
@@ -64,7 +64,7 @@ export async function openItem(bytes, { id, kind, caseId, partIndex = 0 }, keys)
     const item = await openConversationItem(bytes, keys, { listed });
     return { id, ok: true, kind: item.type, text: item.text, writtenAt: item.writtenAt, author: item.author,
       attachments: item.attachments.map((a) => ({ part: a.part, name: a.name, mediaType: a.media_type,
-        length: a.length })) };
+        length: a.length, sha256: a.sha256, headerHash: a.header_hash })) };
   } catch (error) {
     return { id, ok: false, code: error?.code ?? "unreadable" };
   }
@@ -134,6 +134,24 @@ export const conversationOps = {
         opener));
     }
     return out;
+  },
+
+  /**
+   * One file of a message or reply, to show on the phone: opened with the receipt's key and
+   * checked against its entry in the (authenticated) message, never trusted from the listing.
+   * Resolves to {ok, bytes, mediaType} (the bytes are handed over, not copied) or {ok: false, code}.
+   */
+  async "open-attachment"({ caseId, keys, id, bytes, entry }) {
+    const listed = { item_id: id, case_id: caseId, kind: "attachment", part_index: entry.part };
+    try {
+      const opened = await openEnvelope(bytes, [receiptKeys(keys).x25519]);
+      checkListing(opened.header, listed);
+      checkConversationAttachment({ part: entry.part, length: entry.length, sha256: entry.sha256,
+        header_hash: entry.headerHash }, opened, hexToBytes(caseId));
+      return { ok: true, bytes: opened.content, mediaType: entry.mediaType };
+    } catch (error) {
+      return { ok: false, code: error?.code ?? "unreadable" };
+    }
   },
 
   /** The citizen's own messages still in the outbox (not delivered yet), opened the same way. */

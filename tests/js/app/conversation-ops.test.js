@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { Kind } from "../../../pwa/src/crypto/constants.js";
 import { openEnvelope } from "../../../pwa/src/crypto/open.js";
 import { deriveReceiptKeys, formatReceipt, newReceipt, parseReceipt } from "../../../pwa/src/crypto/receipt.js";
-import { openConversationItem, sealReply } from "../../../pwa/src/crypto/conversation.js";
+import { conversationAttachmentEntry, openConversationItem, sealReply } from "../../../pwa/src/crypto/conversation.js";
 import { sealBytes } from "../../../pwa/src/crypto/seal.js";
 import { sodium } from "../../../pwa/src/crypto/sodium.js";
 import { openOutbox } from "../../../pwa/src/outbox/db.js";
@@ -87,7 +87,8 @@ describe("messages", () => {
     // and so does the receipt (another phone): from the outbox and as the server serves it
     const [local] = await conversationOps["open-outbox-items"]({ caseId, keys, itemIds: [itemId] });
     expect(local).toMatchObject({ id: itemId, ok: true, kind: "message", text, writtenAt: "2026-12-02T11:07Z" });
-    expect(local.attachments).toEqual([{ part: 4242, name: "photo.jpg", mediaType: "image/jpeg", length: 1200 }]);
+    expect(local.attachments).toEqual([{ part: 4242, name: "photo.jpg", mediaType: "image/jpeg", length: 1200,
+      sha256: entry.sha256, headerHash: entry.header_hash }]);
     const [served] = await conversationOps["open-items"]({ caseId, keys,
       items: [{ id: itemId, kind: 3, bytes }] });
     expect(served).toMatchObject({ ok: true, text });
@@ -128,5 +129,28 @@ describe("messages", () => {
     const bytes = await readRange(db, item, 0, item.size);
     const [result] = await conversationOps["open-items"]({ caseId, keys, items: [{ id: itemId, kind: 3, bytes }] });
     expect(result).toEqual({ id: itemId, ok: false, code: "message_bad_signature" });
+  });
+
+  it("opens a file of a reply only if it is the one the reply names", async () => {
+    const caseId = hex(16);
+    const itemId = hex(16);
+    const hexToBytes = (h) => Uint8Array.from(h.match(/../g), (b) => parseInt(b, 16));
+    const photo = new Uint8Array(70_000);
+    for (let i = 0; i < photo.length; i += 65536) crypto.getRandomValues(photo.subarray(i, i + 65536));
+    const x25519 = s.from_base64(keys.x25519.publicKey, s.base64_variants.ORIGINAL);
+    const sealed = await sealBytes(photo, { kind: Kind.ATTACHMENT, caseId: hexToBytes(caseId), partIndex: 5000,
+      recipients: [x25519, police.publicKey], envelopeId: hexToBytes(itemId) });
+    const raw = conversationAttachmentEntry(sealed, { name: "voiture.jpg", mediaType: "image/jpeg" });
+    const entry = { part: raw.part, name: raw.name, mediaType: raw.media_type, length: raw.length, sha256: raw.sha256,
+      headerHash: raw.header_hash };
+    const open = (changes = {}, id = itemId) => conversationOps["open-attachment"]({ caseId, keys, id,
+      bytes: sealed.envelope, entry: { ...entry, ...changes } });
+    const ok = await open();
+    expect(ok.ok).toBe(true);
+    expect(Buffer.compare(Buffer.from(ok.bytes), Buffer.from(photo))).toBe(0);
+    expect(ok.mediaType).toBe("image/jpeg");
+    expect(await open({ sha256: "0".repeat(64) })).toEqual({ ok: false, code: "attachment_mismatch" });
+    expect(await open({ part: 5001 })).toEqual({ ok: false, code: "listing_mismatch" });
+    expect(await open({}, hex(16))).toEqual({ ok: false, code: "listing_mismatch" });
   });
 });
