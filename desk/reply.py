@@ -76,7 +76,7 @@ def police_keys(ws, client: Client | None, root: bytes, bundle_file: Path | None
     bundle = kb.verify_bundle(document, root, origin=None, min_sequence=seen)
     if bundle.sequence > seen:
         write_json(seen_file, {"sequence": bundle.sequence})
-    keys = bundle.public_keys()
+    keys = bundle.public_keys
     return PoliceKeys(keys, bundle.sequence, [fingerprint(k) for k in keys])
 
 
@@ -91,6 +91,24 @@ def citizen_key(ws, case_id: str) -> bytes:
     if x25519 is None:
         raise DeskError(f"the report of case {case_id} names no mailbox: this citizen cannot receive replies")
     return x25519
+
+
+def metadata_warning(path: Path) -> str | None:
+    """What a file sent to the citizen may reveal that the officer did not mean to send: the
+    position and device in a photo's EXIF or XMP, text chunks of a PNG. The desk does not
+    rewrite the file (it would lose orientation and colour profile); it says so."""
+    with open(path, "rb") as f:
+        head = f.read(256 * 1024)
+    kind = detect_media_type(head)
+    if kind == "image/jpeg" and (b"Exif\x00\x00" in head or b"http://ns.adobe.com/xap/" in head):
+        found = "EXIF or XMP metadata (it may hold where and with what device it was taken)"
+    elif kind == "image/png" and any(t in head for t in (b"eXIf", b"tEXt", b"iTXt", b"zTXt")):
+        found = "metadata chunks (EXIF or text)"
+    elif kind is not None and kind.startswith(("video/", "image/heic", "image/heif", "image/avif", "image/tiff")):
+        found = "a format whose metadata the desk does not check"
+    else:
+        return None
+    return f"{path.name} has {found}: the citizen receives the file as it is; strip it first if that matters"
 
 
 def prepare_reply(ws, case_id: str, *, text: str, files: list[Path], author: str | None, police: PoliceKeys,

@@ -246,3 +246,43 @@ def check_bundle_cmd():
     for r in bundle.recipients:
         click.echo(f"  {r.role:8} {fingerprint(r.public_key)}")
 
+
+
+@main.command("events")
+@click.option("--bind", default=lambda: os.environ.get("TIPLINE_EVENTS_BIND", "127.0.0.1:8002"), show_default=True,
+              help="host:port (loopback: nginx routes the live routes here)")
+def events_cmd(bind):
+    """Serve the live long polls (the events process; docs/operations.md, "Live events")."""
+    import logging
+
+    from .config import Settings
+    from .events.service import serve
+    from .logs import ScrubbingFormatter, scrub
+    from .migrations.runner import check_current
+    from .db import make_engine
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("tipline").addHandler(handler)
+    logging.getLogger("tipline").setLevel(logging.INFO)
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url, time_resolution=settings.time_resolution)
+    try:
+        check_current(engine, settings.database_url)
+    finally:
+        engine.dispose()
+    host, _, port = bind.rpartition(":")
+    click.echo(scrub(f"events process listening on {bind}"), err=True)  # like every log line
+    serve(settings, host.strip("[]"), int(port))
+
+
+@main.command("serve")
+def serve_cmd():
+    """nginx on TIPLINE_BIND in front of gunicorn and the events process (all on loopback
+    ports; TIPLINE_APP_BIND and TIPLINE_EVENTS_BIND, free ports if unset). scripts/serve runs it."""
+    from .topology import Binds, Topology
+
+    binds = Binds.from_env()
+    click.echo(f"nginx on {binds.listen}, gunicorn on {binds.app}, events on {binds.events}", err=True)
+    # (said once at start, before any request: our own listening addresses, no client's)
+    sys.exit(Topology(binds).start().run_forever())
