@@ -84,7 +84,9 @@ def mailbox_requests(srv) -> list[bytes]:
 def phone_outbox(page: Page, case_id: str) -> list[str]:
     """The states of the case's items the phone has not delivered yet."""
     return page.evaluate("""async (caseId) => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+        const db = await new Promise(r => {
+          const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result);
+        });
         const items = await new Promise(r => { const q = db.transaction('items').objectStore('items').index('byCase')
             .getAll(caseId); q.onsuccess = () => r(q.result); });
         db.close();
@@ -116,7 +118,8 @@ def test_a_mistyped_receipt_is_caught_at_once_and_nothing_is_asked(app_server, p
     expect(page.locator("[data-receipt-error]")).to_contain_text("faute de frappe")
     # a character no receipt holds, at once, with its place
     type_receipt(page, "7K3 MQU")
-    expect(page.locator("[data-receipt-error]")).to_contain_text("« U » ne peut pas figurer dans un reçu (caractère n° 6)")
+    expect(page.locator("[data-receipt-error]")).to_contain_text(
+        "« U » ne peut pas figurer dans un reçu (caractère n° 6)")
     # too short, said on submit only
     type_receipt(page, receipt[:9])
     expect(page.locator("[data-receipt-error]")).to_have_text("")
@@ -228,6 +231,12 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
         expect(phone.locator('[data-from="citizen"]')).to_contain_text("IMG_3001.jpg")
         assert axe_violations(phone) == []
         assert phone.evaluate("document.documentElement.scrollWidth") <= 320
+        assert_no_raw_text(phone)
+        small = phone.evaluate("""() => [...document.querySelectorAll('main button, main a, main input, main textarea')]
+            .filter(e => e.offsetParent !== null && !e.closest('p, li, dd'))
+            .map(e => [e.outerHTML.slice(0, 60), (e.type === 'checkbox' ? e.closest('.check') : e)
+              .getBoundingClientRect().height]).filter(([, h]) => h < 44)""")
+        assert small == []  # thumb-sized targets
         # what that phone keeps: ciphertext and counts, never a decrypted word
         stored = phone.evaluate("""async () => {
             const out = [];
@@ -255,32 +264,54 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
     assert page.js_errors == []
 
 
-def test_quick_exit_forgets_the_conversation_and_a_kept_receipt(app_server, page):
+def test_unread_replies_are_marked_at_home_and_quick_exit_forgets_the_kept_receipt(app_server, page):
     needs_mailboxes(app_server)
     page.context.route("https://www.google.fr/**", lambda route: route.fulfill(body="<title>Google</title>",
                                                                              content_type="text/html"))
     open_app(page, app_server.url, "signaler")
     wait_for_key(page)
     fill_report(page, {"place.text": "CANARY-LIEU devant le hall B"})
-    send(page)
+    case_id = send(page)
     receipt = page.locator("[data-receipt]").inner_text()
     wait_delivered(page)
+    assert desk_decrypt(app_server)[case_id]["verdict"] == "VERIFIED"
+    # the citizen comes back with the receipt and keeps it on this phone
     open_app(page, app_server.url, "recu")
     type_receipt(page, receipt)
     page.locator("[data-keep-receipt]").check()
     page.get_by_role("button", name="Ouvrir la conversation").click()
-    expect(page).to_have_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
-    kept = page.evaluate("""async () => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-mailbox'); q.onsuccess = () => r(q.result); });
-        const all = await new Promise(r => { const q = db.transaction('mailboxes').objectStore('mailboxes').getAll();
-          q.onsuccess = () => r(q.result); });
-        db.close();
-        return all.map(r => r.receipt ?? null);
-    }""")
-    assert kept == [receipt]
+    expect(page).to_have_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
+    assert stored_receipts(page) == [receipt]
+    page.get_by_role("button", name="Fermer la conversation").click()
+    expect(page.locator("h1")).to_have_text("Signaler un trafic de stupéfiants")
+    # the police answer while the app is closed; opened again, the home screen says so, in a count
+    desk(app_server.desk_home, "reply", case_id, "--text", REPLY_CANARY)
+    page.reload()
+    marker = page.locator(f'[data-unread="{case_id}"]')
+    expect(marker).to_contain_text("1 nouvelle", timeout=60_000)
+    assert "CANARY" not in page.inner_text("main")  # counted, not read
+    marker.get_by_role("link", name="Lire la réponse").click()
+    expect(page.locator('[data-from="police"] [data-message-text]')).to_have_text(REPLY_CANARY, timeout=60_000)
+    page.get_by_role("button", name="Fermer la conversation").click()
+    expect(page.locator("[data-unread]")).to_have_count(0)  # read now
+    # quick exit: the kept receipt, the conversation's records and its ciphertext go
     page.get_by_role("button", name="Quitter rapidement").click()
     page.wait_for_url("https://www.google.fr/**")
     open_app(page, app_server.url)
     names = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
     assert "tipline-mailbox" not in names
     expect(page.locator("[data-unread]")).to_have_count(0)
+    assert page.js_errors == []
+
+
+def stored_receipts(page: Page) -> list[str | None]:
+    """The receipts the phone's conversation records keep (None: not kept)."""
+    return page.evaluate("""async () => {
+        const db = await new Promise(r => {
+          const q = indexedDB.open('tipline-mailbox'); q.onsuccess = () => r(q.result);
+        });
+        const all = await new Promise(r => { const q = db.transaction('mailboxes').objectStore('mailboxes').getAll();
+          q.onsuccess = () => r(q.result); });
+        db.close();
+        return all.map(r => r.receipt ?? null);
+    }""")

@@ -192,3 +192,31 @@ def test_mailbox_keys_refuse_what_is_not_a_key():
     assert mailbox_keys(None) == (None, None)
     key = base64.b64encode(bytes(32)).decode()
     assert mailbox_keys({"mailbox": {"x25519": key, "ed25519": key}}) == (bytes(32), bytes(32))
+
+
+def test_the_officer_is_told_when_a_file_may_reveal_metadata(tmp_path):
+    from desk.reply import metadata_warning
+    from tests.support import media
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(media.jpeg_with_exif())
+    assert "EXIF" in metadata_warning(photo)
+    photo.write_bytes(JPEG)  # no metadata segment
+    assert metadata_warning(photo) is None
+    png = tmp_path / "capture.png"
+    png.write_bytes(media.png_with_text())
+    assert "metadata chunks" in metadata_warning(png)
+    other = tmp_path / "notes.txt"
+    other.write_bytes(b"du texte")
+    assert metadata_warning(other) is None
+
+
+def test_unread_counts_citizen_messages_after_the_police_read_mark():
+    from desk.sync import unread_messages
+
+    items = {str(i): {"kind": kind, "seq": seq} for i, (kind, seq) in
+             enumerate([("report", 1), ("message", 3), ("reply", 4), ("message", 6), ("attachment", 7)])}
+    assert unread_messages({"items": items}) == 2
+    assert unread_messages({"items": items, "read_by_police_up_to": 3}) == 1
+    assert unread_messages({"items": items, "read_by_police_up_to": 6}) == 0
+    assert unread_messages({"items": items, "read_by_police_up_to": "6"}) == 2  # not the server's number: ignored

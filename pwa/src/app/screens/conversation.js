@@ -122,6 +122,12 @@ function entryNode(entry, progress, fileNode) {
       parts.push(h("p", { class: "field-error", text: t(`conversation.refused_${refusalKey(entry.error)}`,
         { code: entry.error ?? "" }) }));
     }
+    if (entry.state === "queued" && entry.wait) {
+      // why it waits, as the sent screen says it (a lost signal, a busy server, too many messages)
+      parts.push(h("p", { class: "hint", "data-message-wait": entry.wait,
+        text: t(entry.wait === "network" || entry.wait === "server" ? "conversation.wait_network"
+          : `sent.wait_${entry.wait}`) }));
+    }
     if (entry.state === "queued") {
       for (const [index, file] of (entry.files ?? []).entries()) {
         const sent = file.state === STATES.DELIVERED ? file.size : (progress.get(file.itemId) ?? 0);
