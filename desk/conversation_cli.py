@@ -18,7 +18,7 @@ from envelope.names import display_line
 from .decrypt import decrypt_case
 from .files import read_json
 from .reply import DIRECT_PUT_LIMIT, MiB, citizen_key, envelope_size, pending, police_keys, prepare_reply, send
-from .reply import trusted_root
+from .reply import metadata_warning, trusted_root
 from .sync import sync as run_sync
 from .thread import thread_lines
 from .watch import Watcher
@@ -98,7 +98,8 @@ def _reply_text(text: str | None) -> str:
 
 @click.command()
 @click.argument("case_id", callback=lambda c, p, v: _case_id(v), metavar="CASE")
-@click.option("--text", help="the reply (else read from standard input, else written in $EDITOR)")
+@click.argument("words", nargs=-1, metavar="[TEXT]")
+@click.option("--text", help="the reply, as an option (else TEXT, else standard input, else $EDITOR)")
 @click.option("--attach", "files", multiple=True, type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="a file to send with it (repeat for several); at most 20, each up to the server's "
                    "direct upload limit (8 MiB by default)")
@@ -113,7 +114,7 @@ def _reply_text(text: str | None) -> str:
                                                "server refuses for good)")
 @pass_ctx
 @_fail_cleanly
-def reply(ctx: Ctx, case_id, text, files, author, bundle_file, root_key_file, retry, discard):
+def reply(ctx: Ctx, case_id, words, text, files, author, bundle_file, root_key_file, retry, discard):
     """Write to the citizen of a case: the reply (and its files) is sealed here to the citizen's
     mailbox key and to every police key of the bundle, then uploaded."""
     if discard:
@@ -133,7 +134,13 @@ def reply(ctx: Ctx, case_id, text, files, author, bundle_file, root_key_file, re
         send(client, folder)
     if retry:
         return
-    body = _reply_text(text).strip("\n")
+    if words and text is not None:
+        raise click.ClickException("give the text once: as TEXT or with --text")
+    body = _reply_text(" ".join(words) if words else text).strip("\n")
+    for path in files:
+        warning = metadata_warning(path)
+        if warning:
+            console.print(f"warning: {warning}")
     if not body.strip() and not files:
         raise click.ClickException("nothing to send: give the reply's text (--text, standard input or $EDITOR)")
     citizen = citizen_key(ctx.ws, case_id)

@@ -93,6 +93,24 @@ def citizen_key(ws, case_id: str) -> bytes:
     return x25519
 
 
+def metadata_warning(path: Path) -> str | None:
+    """What a file sent to the citizen may reveal that the officer did not mean to send: the
+    position and device in a photo's EXIF or XMP, text chunks of a PNG. The desk does not
+    rewrite the file (it would lose orientation and colour profile); it says so."""
+    with open(path, "rb") as f:
+        head = f.read(256 * 1024)
+    kind = detect_media_type(head)
+    if kind == "image/jpeg" and (b"Exif\x00\x00" in head or b"http://ns.adobe.com/xap/" in head):
+        found = "EXIF or XMP metadata (it may hold where and with what device it was taken)"
+    elif kind == "image/png" and any(t in head for t in (b"eXIf", b"tEXt", b"iTXt", b"zTXt")):
+        found = "metadata chunks (EXIF or text)"
+    elif kind is not None and kind.startswith(("video/", "image/heic", "image/heif", "image/avif", "image/tiff")):
+        found = "a format whose metadata the desk does not check"
+    else:
+        return None
+    return f"{path.name} has {found}: the citizen receives the file as it is; strip it first if that matters"
+
+
 def prepare_reply(ws, case_id: str, *, text: str, files: list[Path], author: str | None, police: PoliceKeys,
                   citizen_x25519: bytes) -> Path:
     """Seal the attachments, then the reply, into a new outbox folder; returns the folder."""

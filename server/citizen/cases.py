@@ -17,7 +17,8 @@ def open_case(case_id: str):
     body registers the case's mailbox (docs/conversation.md)."""
     pow.for_new_case(case_id)  # a new case costs a proof of work (server.pow)
     case, created = cases.open_case(session(), services().settings, case_id, mailbox=mailbox_registration())
-    return respond(case_schema, {"id": case.id, "items": []} if created else _with_items(case_id), 201 if created else 200)
+    body = {"id": case.id, "items": []} if created else _with_items(case_id)
+    return respond(case_schema, body, 201 if created else 200)
 
 
 @bp.get("/cases/<id:case_id>")

@@ -3,7 +3,7 @@ and the live feed event (docs/conversation.md)."""
 
 from __future__ import annotations
 
-from flask import request
+from flask import g, request
 
 from ..context import services, session
 from ..events import fallback
@@ -30,7 +30,7 @@ def put_reply(case_id: str, item_id: str):
     body, length = octet_body(svc.settings.max_direct_put_bytes, what="item")
     item, created = items.put_item(session(), svc.settings, svc.blobs, case_id=case_id, item_id=item_id, body=body,
                                    length=length, digest=content_digest(required=False),
-                                   sender=conversation.POLICE)
+                                   sender=conversation.POLICE, actor=g.operator.username)
     return respond(receipt_schema, item, 201 if created else 200)
 
 

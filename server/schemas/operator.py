@@ -36,7 +36,8 @@ class ItemSchema(Schema):
     part_index = fields.Integer(required=True)
     size = fields.Integer(required=True)
     sha256 = fields.String(required=True)
-    received_at = fields.DateTime(required=True, metadata={"description": "rounded down to the server's time resolution"})
+    received_at = fields.DateTime(required=True,
+                                  metadata={"description": "rounded down to the server's time resolution"})
     seq = fields.Integer(required=True, metadata={"description": "position in the change feed"})
     position = fields.Integer(required=True, metadata={"description": "1, 2, 3… within the case"})
     sender = fields.String(required=True, validate=validate.OneOf(["citizen", "police"]))

@@ -82,7 +82,8 @@ def check_slot(session: Session, case_id: str, slot: str | None, *, item_id: str
         raise Conflict(f"the case already holds another envelope for {slot}", code="slot_taken")
 
 
-def check_room(session: Session, settings: Settings, case_id: str, *, size: int, item_id: str, new_upload: bool) -> None:
+def check_room(session: Session, settings: Settings, case_id: str, *, size: int, item_id: str,
+               new_upload: bool) -> None:
     """Count the citizen's stored items and open uploads (the upload ``item_id`` is the one being
     completed); the police's replies do not count against the citizen."""
     n_items, item_bytes = session.execute(

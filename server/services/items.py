@@ -25,7 +25,7 @@ from ..config import Settings
 from ..errors import ApiError, Conflict
 from ..streams import iter_exactly, read_exactly
 from ..models import Item, Upload
-from . import conversation, storage
+from . import audit, conversation, storage
 from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .feed import next_seq
@@ -42,6 +42,7 @@ def put_item(
     length: int,
     digest: str | None,
     sender: str = conversation.CITIZEN,
+    actor: str | None = None,
 ) -> tuple[Item, bool]:
     with session.begin():
         case = get_case(session, case_id)  # 404 before reading the body
@@ -66,7 +67,7 @@ def put_item(
         spooled.discard()
         raise ApiError("the body does not match its Content-Digest", code="digest_mismatch", status=422)
     return commit_item(session, settings, blobs, case_id=case_id, header=header, spooled=spooled, from_upload=False,
-                       sender=sender)
+                       sender=sender, actor=actor)
 
 
 def commit_item(
@@ -79,6 +80,7 @@ def commit_item(
     spooled: Spooled,
     from_upload: bool,
     sender: str = conversation.CITIZEN,
+    actor: str | None = None,  # the operator who sent a reply: recorded in the audit trail
 ) -> tuple[Item, bool]:
     item_id = header.envelope_id.hex()
     key = None  # set once the blob is under its final name
@@ -115,6 +117,9 @@ def commit_item(
             )
             session.add(item)
             conversation.touch_mailbox(session, case_id)
+            if actor is not None:
+                audit.record(session, settings.time_resolution, "reply_sent", actor=actor, case_id=case_id,
+                             item_id=item_id, detail={"kind": item.kind, "part": item.part_index})
             if from_upload:
                 # chunk rows go with it (ON DELETE CASCADE)
                 session.execute(delete(Upload).where(Upload.item_id == item_id))

@@ -13,7 +13,8 @@ from .cases import get_case
 from .clock import coarse_now
 
 
-def set_status(session: Session, settings: Settings, case_id: str, status: str, *, actor: str) -> tuple[Case, list[Item]]:
+def set_status(session: Session, settings: Settings, case_id: str, status: str, *,
+               actor: str) -> tuple[Case, list[Item]]:
     with session.begin():
         case = get_case(session, case_id, lock=True)
         if case.status != status:

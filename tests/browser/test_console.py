@@ -272,7 +272,8 @@ def test_pdf_export_read_back(unit, desk_page, tmp_path):
     items = json.loads((unit.a.home / "ciphertext" / cid / "case.json").read_text())["items"]
     for needle in ("Place de l'Europe, devant l'école Jules-Ferry", "AB-123-CD", "VERIFIED", "IMG_2041.jpg",
                    ver["report"]["sha256"], items[ver["report"]["item_id"]]["sha256"],
-                   *(a["sha256"] for a in ver["attachments"]), *(items[a["item_id"]]["sha256"] for a in ver["attachments"]),
+                   *(a["sha256"] for a in ver["attachments"]),
+                   *(items[a["item_id"]]["sha256"] for a in ver["attachments"]),
                    "Chaîne de conservation", OPERATOR, "déchiffré et vérifié", "exporté : dossier PDF"):
         assert needle in text, needle
     page.reload()

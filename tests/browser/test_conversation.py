@@ -85,7 +85,9 @@ def mailbox_requests(srv) -> list[bytes]:
 def phone_outbox(page: Page, case_id: str) -> list[str]:
     """The states of the case's items the phone has not delivered yet."""
     return page.evaluate("""async (caseId) => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result); });
+        const db = await new Promise(r => {
+          const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result);
+        });
         const items = await new Promise(r => { const q = db.transaction('items').objectStore('items').index('byCase')
             .getAll(caseId); q.onsuccess = () => r(q.result); });
         db.close();
@@ -117,7 +119,8 @@ def test_a_mistyped_receipt_is_caught_at_once_and_nothing_is_asked(app_server, p
     expect(page.locator("[data-receipt-error]")).to_contain_text("faute de frappe")
     # a character no receipt holds, at once, with its place
     type_receipt(page, "7K3 MQU")
-    expect(page.locator("[data-receipt-error]")).to_contain_text("« U » ne peut pas figurer dans un reçu (caractère n° 6)")
+    expect(page.locator("[data-receipt-error]")).to_contain_text(
+        "« U » ne peut pas figurer dans un reçu (caractère n° 6)")
     # too short, said on submit only
     type_receipt(page, receipt[:9])
     expect(page.locator("[data-receipt-error]")).to_have_text("")
@@ -305,7 +308,9 @@ def test_unread_replies_are_marked_at_home_and_quick_exit_forgets_the_kept_recei
 def stored_receipts(page: Page) -> list[str | None]:
     """The receipts the phone's conversation records keep (None: not kept)."""
     return page.evaluate("""async () => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-mailbox'); q.onsuccess = () => r(q.result); });
+        const db = await new Promise(r => {
+          const q = indexedDB.open('tipline-mailbox'); q.onsuccess = () => r(q.result);
+        });
         const all = await new Promise(r => { const q = db.transaction('mailboxes').objectStore('mailboxes').getAll();
           q.onsuccess = () => r(q.result); });
         db.close();

@@ -192,3 +192,20 @@ def test_mailbox_keys_refuse_what_is_not_a_key():
     assert mailbox_keys(None) == (None, None)
     key = base64.b64encode(bytes(32)).decode()
     assert mailbox_keys({"mailbox": {"x25519": key, "ed25519": key}}) == (bytes(32), bytes(32))
+
+
+def test_the_officer_is_told_when_a_file_may_reveal_metadata(tmp_path):
+    from desk.reply import metadata_warning
+    from tests.support import media
+
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(media.jpeg_with_exif())
+    assert "EXIF" in metadata_warning(photo)
+    photo.write_bytes(JPEG)  # no metadata segment
+    assert metadata_warning(photo) is None
+    png = tmp_path / "capture.png"
+    png.write_bytes(media.png_with_text())
+    assert "metadata chunks" in metadata_warning(png)
+    other = tmp_path / "notes.txt"
+    other.write_bytes(b"du texte")
+    assert metadata_warning(other) is None

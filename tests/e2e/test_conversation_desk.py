@@ -135,7 +135,8 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     photo.write_bytes(media.jpeg_with_exif())
     empty = desk(home, "reply", citizen.case_id, "--text", " ", check=False)
     assert empty.returncode == 1 and "nothing to send" in empty.stderr
-    desk(home, "reply", citizen.case_id, "--attach", str(photo), "--author", "Agent Dupont", stdin=REPLY + "\n")
+    sent = desk(home, "reply", citizen.case_id, "--attach", str(photo), "--author", "Agent Dupont", stdin=REPLY + "\n")
+    assert "has EXIF or XMP metadata" in sent.stderr  # the officer is told what the photo may reveal
     assert not any((home / "outbox" / citizen.case_id).iterdir())  # sent and confirmed: nothing left behind
 
     # the citizen, with the receipt alone, reads it and its photo
@@ -152,6 +153,8 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     content, result = decrypt_bytes(citizen.fetch(auth, files[0]["id"]), mine)
     check_attachment(entry, result, case_id=bytes.fromhex(citizen.case_id))
     assert content == photo.read_bytes()
+    r = citizen.http.post(f"{citizen.base}/mailbox/read", json={"up_to": replies[0]["seq"]}, headers=auth, timeout=30)
+    assert r.status_code == 200, r.text  # the citizen has read the reply
 
     # --- the citizen answers with a photo while the desk watches -----------------------------
     watcher = start_watch(home, "--max-events", "1", "--seconds", "90", "--interval", "0.5")
@@ -168,7 +171,7 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     shown = desk(home, "messages", citizen.case_id, check=False)
     lines = shown.stdout
     assert display_text(MESSAGE).split("\n")[0] in lines and "\x1b" not in lines
-    assert REPLY in lines and "police - Agent Dupont" in lines
+    assert REPLY in lines and "police - Agent Dupont  (read by the citizen)" in lines
     assert "REFUSED message" in lines and "message_bad_signature" in lines and "CANARY-FORGED" not in lines
     assert "image/jpeg found" in lines
     case_dir = home / "cases" / citizen.case_id
@@ -188,7 +191,7 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     away = desk(home, "watch", "--seconds", "2", "--interval", "0.5")  # keeps watching, bounded here
     assert "trying again" in away.stdout
     bundle = os.path.join(deployment.env["TIPLINE_KEYS_DIR"], "bundle.json")  # sealing needs no server
-    failed = desk(home, "reply", citizen.case_id, "--text", "CANARY-LATE Êtes-vous en sécurité ?", "--bundle", bundle,
+    failed = desk(home, "reply", citizen.case_id, "CANARY-LATE Êtes-vous en sécurité ?", "--bundle", bundle,
                   check=False)
     assert failed.returncode == 1 and "--retry" in failed.stderr
     assert len(list((home / "outbox" / citizen.case_id).iterdir())) == 1

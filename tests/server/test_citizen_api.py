@@ -119,7 +119,8 @@ def test_item_into_unknown_case(client, test_keys):
 
 
 @pytest.mark.parametrize("bad", ["..%2F..%2Fetc", "%2E%2E", "ABCDEF0123456789ABCDEF0123456789", "abc",
-                                 "0123456789abcdef0123456789abcdeff", "%C3%A9" * 16, "0123456789abcdef0123456789abcde%00", "0123456789abcdef0123456789abcdef%0A",
+                                 "0123456789abcdef0123456789abcdeff", "%C3%A9" * 16,
+                                 "0123456789abcdef0123456789abcde%00", "0123456789abcdef0123456789abcdef%0A",
                                  "g123456789abcdef0123456789abcdef"])
 def test_bad_ids_are_a_clear_400(client, bad):
     for method, url in (("put", f"/api/v1/cases/{bad}"), ("get", f"/api/v1/cases/{bad}"),

@@ -85,6 +85,10 @@ def test_a_conversation_both_ways(client, police, conversation, keys, test_keys)
     assert detail["has_mailbox"] is True and detail["unread_messages"] == 1
     assert [i["position"] for i in detail["items"]] == list(range(1, 7))
     assert {i["sender"] for i in detail["items"] if i["kind"] == "reply"} == {"police"}
+    # each reply stored (not the repeat) is in the audit trail, with who sent it
+    trail = client.get(f"/api/operator/v1/cases/{case_id}/audit", headers=police).json["entries"]
+    sent = [(e["actor"], e["item_id"], e["detail"]["kind"]) for e in trail if e["action"] == "reply_sent"]
+    assert sent[:2] == [("agent", reply_id, "reply"), ("agent", attach_id, "attachment")] and len(sent) == 3
 
 
 def test_kinds_and_parts_each_side_may_send(client, police, conversation, keys, test_keys):

@@ -153,7 +153,8 @@ def test_0002_coarsens_every_stored_time(empty_url, resolution):
 
             from server.models import UTCDateTime
 
-            old_operators = table("operators", column("created_at", UTCDateTime()), column("locked_until", UTCDateTime()))
+            old_operators = table("operators", column("created_at", UTCDateTime()),
+                                  column("locked_until", UTCDateTime()))
             assert conn.execute(select(old_operators)).one() == (down, up)
             assert conn.execute(text("SELECT count(*) FROM operator_tokens")).scalar_one() == 0
             # the rest of each row is untouched

@@ -51,7 +51,7 @@ def test_a_round_decrypts_only_while_unlocked(make_console, desk):
     assert c.unlock().status_code == 302
     worker.round()
     assert not needs_decrypt(desk.ws, cid)
-    page = c.get(f"/?q=verrouillage").text
+    page = c.get("/?q=verrouillage").text
     assert cid in page
     history = c.get(f"/cases/{cid}").text
     assert "déchiffré et vérifié" in history and "VERIFIED" in history
@@ -75,7 +75,8 @@ def test_an_index_of_an_older_layout_is_rebuilt(desk, make_console):
     path = desk.ws.home / "console.sqlite3"
     db = sqlite3.connect(path)
     db.executescript("CREATE TABLE cases (case_id TEXT PRIMARY KEY); CREATE TABLE notes (id INTEGER PRIMARY KEY, "
-                     "case_id TEXT, author TEXT, at TEXT, body TEXT); INSERT INTO notes VALUES (1, 'c', 'a', 't', 'kept');")
+                     "case_id TEXT, author TEXT, at TEXT, body TEXT); "
+                     "INSERT INTO notes VALUES (1, 'c', 'a', 't', 'kept');")
     db.commit()
     db.close()
     c = make_console()  # opens the store: the index is rebuilt, the journal kept

@@ -62,14 +62,23 @@ export class MailboxClient {
    * (made in the crypto worker). `fetchFn` and `now` for tests.
    */
   constructor({ mailboxId, sign, fetchFn = globalThis.fetch?.bind(globalThis), base = "", now = () => Date.now() }) {
-    Object.assign(this, { mailboxId, sign, fetchFn, base, now });
+    this.mailboxId = mailboxId;
+    this.sign = sign;
+    this.fetchFn = fetchFn;
+    this.base = base;
+    this.now = now;
     this.token = null;
     this.expiresAt = 0;
     this.caseId = null;
     this.signingIn = null;
   }
 
-  /** One request; {status, json} for this server's answers, or throws MailboxUnreachable. */
+  /**
+   * One request; {status, json} for this server's answers, or throws MailboxUnreachable.
+   * @param {string} method
+   * @param {string} path
+   * @param {{ body?: any, token?: string | null, timeoutMs?: number, signal?: AbortSignal, binary?: boolean }} [options]
+   */
   async request(method, path, { body, token, timeoutMs = REQUEST_MS, signal, binary = false } = {}) {
     const headers = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -23,7 +23,12 @@ async function keptReceipts() {
   return [...out].map(([caseId, receipt]) => ({ caseId, receipt }));
 }
 
-/** Count the replies of one kept receipt's mailbox. Resolves to whether the count changed. */
+/**
+ * Count the replies of one kept receipt's mailbox. Resolves to whether the count changed.
+ * @param {{ caseId: string, receipt: string }} kept
+ * @param {{ fetchFn?: typeof fetch, derive?: (text: string) => Promise<any>,
+ *   sign?: (challenge: any, secretKey: any) => Promise<any> }} [options] `fetchFn` for tests
+ */
 export async function countUnread({ caseId, receipt }, { fetchFn, derive = (text) => callOnce("receipt-keys", { text }),
   sign = (challenge, secretKey) => callWorker("sign-challenge", { challenge, secretKey }) } = {}) {
   const keys = await derive(receipt);

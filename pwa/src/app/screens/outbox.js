@@ -30,6 +30,7 @@ export async function outboxScreen({ rerender }) {
           h("a", { class: "button button--small", href: `#/envoi/${c.caseId}`, text: t("outbox.open") }),
           h("button", { type: "button", class: "button--small button--danger", text: t("outbox.forget"),
             on: { click: async () => {
+              // eslint-disable-next-line no-alert -- a native confirm is accessible and cannot be missed
               if (!window.confirm(t("outbox.forget_confirm"))) return;
               await forgetCase(c.caseId);
               forgetReport(c.caseId);
