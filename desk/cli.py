@@ -24,6 +24,7 @@ from .decrypt import decrypt_case
 from .files import read_json, write_json, write_private
 from .keyring import KDF_PROFILES, Keyring, KeyringError, parse_public_key_document, public_key_document
 from .sync import sync as run_sync
+from .sync import unread_messages
 from .workspace import Workspace, default_home
 
 console = Console(stderr=True)
@@ -331,13 +332,14 @@ def status(ctx: Ctx, case_id, status):
 @main.command()
 @pass_ctx
 def cases(ctx: Ctx):
-    """List synced cases with their triage status and last verification."""
-    table = Table("case", "created", "status", "items", "verdict")
+    """List synced cases with their triage status, unread citizen messages and last verification."""
+    table = Table("case", "created", "status", "items", "unread", "verdict")
     for cid in ctx.ws.synced_cases():
         meta = ctx.ws.load_case_meta(cid)
         ver = read_json(ctx.ws.case_dir(cid) / "verification.json", {})
+        unread = unread_messages(meta)  # citizen messages after the police's read mark, from the synced feed
         table.add_row(cid, meta.get("created_at", "?"), meta.get("status", "?"), str(len(meta.get("items", {}))),
-                      ver.get("verdict", "not decrypted"))
+                      str(unread) if unread else "", ver.get("verdict", "not decrypted"))
     out.print(table)
 
 

@@ -75,11 +75,14 @@ def messages(ctx: Ctx, case_id, no_sync, no_mark_read, passphrase_file):
         click.echo(line)
     if not lines:
         click.echo("no message yet")
-    shown = [m.seq for m in result.messages if m.status == "verified" and m.kind == "message"]
+    # every citizen message listed has been put before the operator, a refused one as REFUSED
+    shown = [m.seq for m in result.messages if m.kind == "message"]
     already = meta.get("read_by_police_up_to") or 0
     if client is not None and not no_mark_read and shown and max(shown) > already:
         try:
             client.mark_read(case_id, max(shown))
+            meta["read_by_police_up_to"] = max(shown)
+            ctx.ws.save_case_meta(case_id, meta)
         except ApiFailure as exc:
             console.print(f"the server did not take the read mark: {exc}")
 

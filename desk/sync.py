@@ -83,6 +83,25 @@ class SyncReport:
     cursor: int = 0
 
 
+def _save_read_mark(ws: Workspace, mark) -> None:
+    """A read mark of the feed (who read a case's conversation up to which item) into the case's
+    record, where ``unread_messages`` counts from it. Malformed marks are ignored, not saved."""
+    if not isinstance(mark, dict) or not isinstance(mark.get("case_id"), str) or not _ID.fullmatch(mark["case_id"]):
+        return
+    if mark.get("by") not in ("citizen", "police") or not _is_int(mark.get("up_to"), 0, 2**63):
+        return
+    meta = ws.load_case_meta(mark["case_id"])
+    meta[f"read_by_{mark['by']}_up_to"] = mark["up_to"]
+    ws.save_case_meta(mark["case_id"], meta)
+
+
+def unread_messages(meta: dict) -> int:
+    """Citizen messages listed after the police's read mark (from this desk's copy of the feed)."""
+    read = meta.get("read_by_police_up_to")
+    read = read if type(read) is int else 0
+    return sum(1 for i in (meta.get("items") or {}).values() if i.get("kind") == "message" and i.get("seq", 0) > read)
+
+
 def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: bool = True,
          on_page: Callable[[dict], None] | None = None) -> SyncReport:
     """Download every item listed since the saved cursor. ``on_page`` sees each page once it is
@@ -120,6 +139,8 @@ def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: 
                 ws.save_case_meta(case_id, meta)
                 report.cases.add(case_id)
                 report.items += 1
+            for mark in page.get("reads") or []:
+                _save_read_mark(ws, mark)
             cursor = page["cursor"]
             write_json(ws.sync_file, {"server": client.server, "cursor": cursor})
             if on_page is not None:

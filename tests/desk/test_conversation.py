@@ -209,3 +209,14 @@ def test_the_officer_is_told_when_a_file_may_reveal_metadata(tmp_path):
     other = tmp_path / "notes.txt"
     other.write_bytes(b"du texte")
     assert metadata_warning(other) is None
+
+
+def test_unread_counts_citizen_messages_after_the_police_read_mark():
+    from desk.sync import unread_messages
+
+    items = {str(i): {"kind": kind, "seq": seq} for i, (kind, seq) in
+             enumerate([("report", 1), ("message", 3), ("reply", 4), ("message", 6), ("attachment", 7)])}
+    assert unread_messages({"items": items}) == 2
+    assert unread_messages({"items": items, "read_by_police_up_to": 3}) == 1
+    assert unread_messages({"items": items, "read_by_police_up_to": 6}) == 0
+    assert unread_messages({"items": items, "read_by_police_up_to": "6"}) == 2  # not the server's number: ignored

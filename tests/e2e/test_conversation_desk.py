@@ -166,8 +166,12 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     assert f"new message from the citizen in case {citizen.case_id}" in out and "\a" in out
 
     # a message the receipt did not sign (what the server could write): refused, never shown
-    citizen.send_message(FORGED, b"\xff\xd8\xff forged", signing_key=os.urandom(32))
+    forged_id = citizen.send_message(FORGED, b"\xff\xd8\xff forged", signing_key=os.urandom(32))
 
+    desk(home, "sync", "--quiet")
+    listed_cases = desk(home, "cases").stdout
+    row = next(line for line in listed_cases.splitlines() if citizen.case_id in line)
+    assert " 2 " in row  # two citizen messages unread (the forged one too: the server cannot tell)
     shown = desk(home, "messages", citizen.case_id, check=False)
     lines = shown.stdout
     assert display_text(MESSAGE).split("\n")[0] in lines and "\x1b" not in lines
@@ -182,8 +186,11 @@ def test_the_desk_converses_with_a_citizen_through_the_real_server(deployment, t
     assert statuses[message_id] == "verified" and sorted(statuses.values()) == ["failed", "verified", "verified"]
 
     # read marks: the police read up to the citizen's (verified) message, and the citizen sees it
-    seq = json.loads((home / "ciphertext" / citizen.case_id / "case.json").read_text())["items"][message_id]["seq"]
-    assert operator_case(deployment, citizen.case_id)["read_by_police_up_to"] == seq
+    row = next(line for line in desk(home, "cases").stdout.splitlines() if citizen.case_id in line)
+    assert " 2 " not in row and " 1 " not in row  # both read (the forged one was shown as refused)
+    listed_items = json.loads((home / "ciphertext" / citizen.case_id / "case.json").read_text())["items"]
+    assert operator_case(deployment, citizen.case_id)["read_by_police_up_to"] == listed_items[forged_id]["seq"]
+    assert listed_items[forged_id]["seq"] > listed_items[message_id]["seq"]
     assert citizen.mailbox(auth)["read_by_police_up_to"] is not None
 
     # --- an interrupted reply waits in the outbox and goes with --retry ----------------------
