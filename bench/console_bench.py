@@ -47,7 +47,8 @@ CARS = [("berline", "grise", "Peugeot"), ("scooter", "noir", "Yamaha"), ("utilit
         ("citadine", "rouge", "Clio")]
 DETAILS = ["Échanges rapides de petits paquets près du banc.", "Des guetteurs surveillent l'entrée du hall.",
            "Va-et-vient de voitures qui ne restent que deux minutes.",
-           "Un homme cache quelque chose derrière le compteur.", "Les enfants passent juste à côté en sortant de l'école.", "Ils ont menacé un voisin qui les regardait."]
+           "Un homme cache quelque chose derrière le compteur.",
+           "Les enfants passent juste à côté en sortant de l'école.", "Ils ont menacé un voisin qui les regardait."]
 
 
 def plate(rng: random.Random) -> str:
