@@ -22,6 +22,7 @@ import { callWorker } from "../worker-client.js";
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+const QUICK_POLL_MS = 1500; // a long poll answered sooner than this without news waits before the next
 // The conversation on screen: {caseId, nodes, refresh, stop}. A redraw of the same screen
 // (language, police key) keeps it, with the message being written and its files.
 let view = null;
@@ -101,7 +102,7 @@ function statusBlock() {
   };
 }
 
-function entryNode(entry, progress, fileNode) {
+function entryNode(entry, progress, fileNode, caseId) {
   const police = entry.from === "police";
   const who = police ? (entry.author ? t("conversation.from_police_named", { author: entry.author })
     : t("conversation.from_police")) : t("conversation.from_you");
@@ -121,6 +122,12 @@ function entryNode(entry, progress, fileNode) {
     if (entry.state === "refused") {
       parts.push(h("p", { class: "field-error", text: t(`conversation.refused_${refusalKey(entry.error)}`,
         { code: entry.error ?? "" }) }));
+    }
+    for (const file of (entry.files ?? []).filter((f) => f.state === STATES.FAILED)) {
+      // a file the server refused for good: said, and where to let it go (the message went without it)
+      parts.push(h("p", { class: "field-error", "data-file-refused": file.itemId,
+        text: t(`sent.refused_${refusalKey(file.error)}`, { code: file.error ?? "" }) }),
+      h("p", {}, h("a", { href: `#/envoi/${caseId}`, text: t("conversation.refused_file_where") })));
     }
     if (entry.state === "queued" && entry.wait) {
       // why it waits, as the sent screen says it (a lost signal, a busy server, too many messages)
@@ -195,7 +202,7 @@ async function conversationView(session) {
     const messages = items.filter((i) => i.kind === "message");
     const local = messages.map((m) => ({ itemId: m.itemId, state: m.state, wait: m.wait, error: m.error,
       files: items.filter((f) => f.messageId === m.itemId).map((f) => ({ itemId: f.itemId, state: f.state,
-        size: f.size })) }));
+        size: f.size, error: f.error })) }));
     const unopened = local.filter((m) => m.state !== STATES.DELIVERED && m.state !== STATES.DRAFT &&
       !session.decrypted.has(`local:${m.itemId}`)).map((m) => m.itemId);
     if (unopened.length) {
@@ -292,7 +299,7 @@ async function conversationView(session) {
   function render(thread) {
     status.render(listing.status);
     renderSummary(thread.report);
-    const nodes = thread.entries.map((entry) => entryNode(entry, progress, fileNode));
+    const nodes = thread.entries.map((entry) => entryNode(entry, progress, fileNode, caseId));
     list.replaceChildren(...nodes);
     empty.hidden = nodes.length > 0;
     unreadableNote.hidden = thread.unreadable === 0;
@@ -344,15 +351,27 @@ async function conversationView(session) {
   }
 
   /** The long poll, while the screen is open: a new revision means something to fetch. */
+  const pause = (ms) => new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    controller.signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
   async function live() {
     let delay = RETRY_MIN_MS;
     while (!controller.signal.aborted) {
       try {
+        const started = Date.now();
         const next = await client.waitForChange(revision, controller.signal);
         delay = RETRY_MIN_MS;
         if (next !== revision) {
           revision = next;
           await refresh();
+        } else if (Date.now() - started < QUICK_POLL_MS) {
+          // nothing new, at once: a server without long polls (or a proxy) must not make this spin
+          await pause(QUICK_POLL_MS);
         }
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -360,14 +379,8 @@ async function conversationView(session) {
           denied.hidden = false;
           return;
         }
-        offline.hidden = !(error instanceof MailboxUnreachable && error.wait === "network") && offline.hidden;
-        await new Promise((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          controller.signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
+        if (error instanceof MailboxUnreachable && error.wait === "network") offline.hidden = false;
+        await pause(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
         if (!controller.signal.aborted) await refresh();
       }
