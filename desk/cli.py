@@ -294,7 +294,7 @@ def decrypt(ctx: Ctx, case_ids, passphrase_file):
                         console=console, transient=True)
 
     def hook(label: str, total: int):
-        task = progress.add_task(f"decrypting {label[:40]}", total=total)
+        task = progress.add_task(f"decrypting {markup(label[:40])}", total=total)
         return lambda n: progress.advance(task, n)
 
     with progress:
@@ -333,16 +333,33 @@ def status(ctx: Ctx, case_id, status):
 
 
 @main.command()
+@click.argument("case_id")
+@click.argument("officer", required=False)
+@click.option("--nobody", is_flag=True, help="assign the case to nobody")
+@pass_ctx
+@_fail_cleanly
+def assign(ctx: Ctx, case_id, officer, nobody):
+    """Assign a case to an officer (as the unit writes names), seen by every desk at its next sync."""
+    if bool(officer) == nobody:
+        raise click.ClickException("name an officer, or give --nobody")
+    case = ctx.client().set_assignee(case_id, None if nobody else officer)
+    meta = ctx.ws.load_case_meta(case_id)
+    meta.update({k: v for k, v in case.items() if k != "items"})
+    ctx.ws.save_case_meta(case_id, meta)
+    console.print(f"case {markup(case_id)}: assigned to {markup(case['assignee'] or 'nobody')}")
+
+
+@main.command()
 @pass_ctx
 def cases(ctx: Ctx):
     """List synced cases with their triage status, unread citizen messages and last verification."""
-    table = Table("case", "created", "status", "items", "unread", "verdict")
+    table = Table("case", "created", "status", "assignee", "items", "unread", "verdict")
     for cid in ctx.ws.synced_cases():
         meta = ctx.ws.load_case_meta(cid)
         ver = read_json(ctx.ws.case_dir(cid) / "verification.json", {})
         unread = unread_messages(meta)  # citizen messages after the police's read mark, from the synced feed
-        row(table, cid, meta.get("created_at", "?"), meta.get("status", "?"), str(len(meta.get("items", {}))),
-                      str(unread) if unread else "", ver.get("verdict", "not decrypted"))
+        row(table, cid, meta.get("created_at", "?"), meta.get("status", "?"), meta.get("assignee") or "",
+            str(len(meta.get("items", {}))), str(unread) if unread else "", ver.get("verdict", "not decrypted"))
     out.print(table)
 
 

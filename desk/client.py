@@ -85,6 +85,9 @@ class Client:
     def set_status(self, case_id: str, status: str) -> dict:
         return self._call("PUT", f"/cases/{case_id}/status", json={"status": status}).json()
 
+    def set_assignee(self, case_id: str, assignee: str | None) -> dict:
+        return self._call("PUT", f"/cases/{case_id}/assignee", json={"assignee": assignee}).json()
+
     # --- the conversation (docs/conversation.md) ------------------------------------------
     def key_bundle(self) -> dict:
         """The signed key bundle the server hands to phones (a public route; verify it before use)."""

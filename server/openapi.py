@@ -58,6 +58,7 @@ SCHEMAS = {
     "Tombstone": o.TombstoneSchema,
     "Changes": o.ChangesSchema,
     "StatusUpdate": o.StatusUpdateSchema,
+    "AssigneeUpdate": o.AssigneeUpdateSchema,
     "AuditTrail": au.AuditTrailSchema,
 }
 
@@ -244,6 +245,14 @@ def _operations() -> dict[str, dict[str, dict]]:
                     "responses": {**_ok(200, "CaseDetail", "the case"),
                                   **_errors(UNAUTH, BAD_ID, NO_CASE, TOO_LARGE_JSON, UNSUPPORTED, UNAVAILABLE,
                                             FULL)}},
+        },
+        "/api/operator/v1/cases/{case_id}/assignee": {
+            "put": {"tags": ["operator"], "summary": "Assign a case to an officer (null: to nobody)",
+                    "parameters": _params("case_id"),
+                    "requestBody": {"required": True, "content": _json("AssigneeUpdate")},
+                    "responses": {**_ok(200, "CaseDetail", "the case"),
+                                  **_errors(UNAUTH, BAD_ID, NO_CASE, (400, "`invalid_request`"), TOO_LARGE_JSON,
+                                            UNSUPPORTED, UNAVAILABLE, FULL)}},
         },
         "/api/operator/v1/cases/{case_id}/audit": {
             "get": {"tags": ["operator"], "summary": "The case's audit trail: who did what, oldest first",

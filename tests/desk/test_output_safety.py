@@ -3,7 +3,7 @@
 A hostile server (a real HTTP server on 127.0.0.1, serving real envelopes sealed with the
 project's envelope code) answers with rich markup, escape sequences, an OSC 8 hyperlink, a
 carriage return, a backspace and bidirectional controls in every field the desk shows: the
-case's status and dates, the login's expiry, its error messages; the citizen's report, message,
+case's status, dates and assignee, the login's expiry, its error messages; the citizen's report, message,
 attachment names and types and a reply's author carry them too. The real ``tipline-desk``
 commands run against it in subprocesses, as an officer runs them: their output shows those
 characters escaped, never raw and never rendered as markup; no file the desk writes gets one
@@ -67,7 +67,7 @@ class Hostile:
     def __init__(self, case_id: str, items: list[tuple[dict, bytes]]):
         self.case_id, self.items = case_id, items
         self.fail = False  # every route answers a 400 whose error and message are EVIL
-        case = {"case_id": case_id, "status": EVIL, "created_at": EVIL, "updated_at": EVIL}
+        case = {"case_id": case_id, "status": EVIL, "created_at": EVIL, "updated_at": EVIL, "assignee": EVIL}
         self.page = {"cases": [case], "items": [i for i, _ in items], "cursor": len(items), "more": False,
                      "deleted": [], "reads": []}
         self.blobs = {i["item_id"]: data for i, data in items}
@@ -107,7 +107,8 @@ class Hostile:
                     return self.answer(200, owner.blobs[path.split("/")[2]])
                 if method == "GET" and path == f"/cases/{owner.case_id}":
                     return self.answer(200, {**case, "items": owner.page["items"]})
-                if method == "PUT" and path == f"/cases/{owner.case_id}/status":
+                if method == "PUT" and path in (f"/cases/{owner.case_id}/status",
+                                                f"/cases/{owner.case_id}/assignee"):
                     return self.answer(200, {**case, "items": []})
                 if method == "POST" and path == f"/cases/{owner.case_id}/read":
                     return self.answer(400, {"error": EVIL, "message": EVIL})
@@ -201,11 +202,15 @@ def test_no_command_lets_a_sender_or_the_server_act_on_the_terminal(desk_home):
         listed = run(home, "cases")
         assert listed.returncode == 0, listed.stderr
         row = next(line for line in assert_safe(listed, *ESCAPED).splitlines() if case_id in line)
-        assert row.count("\\u{202E}gpj.exe") == 2  # status and date, each escaped in its own cell
+        assert row.count("\\u{202E}gpj.exe") == 3  # status, date and assignee, each escaped in its own cell
 
         status = run(home, "status", case_id, "in_progress")
         assert status.returncode == 0, status.stderr
         assert_safe(status, *ESCAPED)
+
+        assigned = run(home, "assign", case_id, "agent.dupont")
+        assert assigned.returncode == 0, assigned.stderr
+        assert_safe(assigned, *ESCAPED)
 
         decrypted = run(home, "decrypt", case_id)
         assert decrypted.returncode == 0, decrypted.stderr

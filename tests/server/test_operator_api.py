@@ -34,6 +34,7 @@ OPERATOR_ROUTES = [
     ("put", f"/api/operator/v1/cases/{'a' * 32}/status"),
     ("get", f"/api/operator/v1/items/{'a' * 32}/content"),
     ("get", f"/api/operator/v1/cases/{'a' * 32}/audit"),
+    ("put", f"/api/operator/v1/cases/{'a' * 32}/assignee"),
     ("delete", "/api/operator/v1/session"),
 ]
 

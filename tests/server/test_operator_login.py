@@ -231,3 +231,25 @@ def test_simultaneous_first_failures_of_one_username_are_all_counted(svc):
     assert sorted(answers) == ["invalid_credentials"] * 3 + ["slow_down"]
     with svc.sessions() as s:
         assert s.query(LoginThrottle).one().failures == 4
+
+
+def test_assignee_is_shared_through_the_feed_and_audited(client, svc, enrolled, test_keys):
+    r = _login(client, code=_code(enrolled))
+    auth = {"Authorization": f"Bearer {r.json['token']}"}
+    case_id = open_case(client)
+    cursor = client.get("/api/operator/v1/changes", headers=auth).json["cursor"]
+    r = client.put(f"/api/operator/v1/cases/{case_id}/assignee", json={"assignee": "agent.martin"}, headers=auth)
+    assert r.status_code == 200 and r.json["assignee"] == "agent.martin"
+    # another desk following the feed sees the case move, with its assignee
+    page = client.get(f"/api/operator/v1/changes?since={cursor}", headers=auth).json
+    assert [(c["case_id"], c["assignee"]) for c in page["cases"]] == [(case_id, "agent.martin")]
+    r = client.put(f"/api/operator/v1/cases/{case_id}/assignee", json={"assignee": None}, headers=auth)
+    assert r.status_code == 200 and r.json["assignee"] is None
+    for bad in ("", " agent", "agent\n", "a" * 65, "x\x00y"):
+        r = client.put(f"/api/operator/v1/cases/{case_id}/assignee", json={"assignee": bad}, headers=auth)
+        assert r.status_code == 400, bad
+    assert client.put(f"/api/operator/v1/cases/{'f' * 32}/assignee", json={"assignee": "x"},
+                      headers=auth).status_code == 404
+    trail = client.get(f"/api/operator/v1/cases/{case_id}/audit", headers=auth).json["entries"]
+    assert [(e["action"], e["detail"]) for e in trail] == [
+        ("assigned", {"from": None, "to": "agent.martin"}), ("assigned", {"from": "agent.martin", "to": None})]

@@ -102,7 +102,7 @@ function statusBlock() {
   };
 }
 
-function entryNode(entry, progress, fileNode) {
+function entryNode(entry, progress, fileNode, caseId) {
   const police = entry.from === "police";
   const who = police ? (entry.author ? t("conversation.from_police_named", { author: entry.author })
     : t("conversation.from_police")) : t("conversation.from_you");
@@ -122,6 +122,12 @@ function entryNode(entry, progress, fileNode) {
     if (entry.state === "refused") {
       parts.push(h("p", { class: "field-error", text: t(`conversation.refused_${refusalKey(entry.error)}`,
         { code: entry.error ?? "" }) }));
+    }
+    for (const file of (entry.files ?? []).filter((f) => f.state === STATES.FAILED)) {
+      // a file the server refused for good: said, and where to let it go (the message went without it)
+      parts.push(h("p", { class: "field-error", "data-file-refused": file.itemId,
+        text: t(`sent.refused_${refusalKey(file.error)}`, { code: file.error ?? "" }) }),
+      h("p", {}, h("a", { href: `#/envoi/${caseId}`, text: t("conversation.refused_file_where") })));
     }
     if (entry.state === "queued" && entry.wait) {
       // why it waits, as the sent screen says it (a lost signal, a busy server, too many messages)
@@ -196,7 +202,7 @@ async function conversationView(session) {
     const messages = items.filter((i) => i.kind === "message");
     const local = messages.map((m) => ({ itemId: m.itemId, state: m.state, wait: m.wait, error: m.error,
       files: items.filter((f) => f.messageId === m.itemId).map((f) => ({ itemId: f.itemId, state: f.state,
-        size: f.size })) }));
+        size: f.size, error: f.error })) }));
     const unopened = local.filter((m) => m.state !== STATES.DELIVERED && m.state !== STATES.DRAFT &&
       !session.decrypted.has(`local:${m.itemId}`)).map((m) => m.itemId);
     if (unopened.length) {
@@ -293,7 +299,7 @@ async function conversationView(session) {
   function render(thread) {
     status.render(listing.status);
     renderSummary(thread.report);
-    const nodes = thread.entries.map((entry) => entryNode(entry, progress, fileNode));
+    const nodes = thread.entries.map((entry) => entryNode(entry, progress, fileNode, caseId));
     list.replaceChildren(...nodes);
     empty.hidden = nodes.length > 0;
     unreadableNote.hidden = thread.unreadable === 0;
