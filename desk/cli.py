@@ -118,7 +118,7 @@ def export_public(ctx: Ctx, key_id, out_path):
     if out_path:
         out_path.write_text(text)
     else:
-        out.print(text, end="")
+        click.echo(text, nl=False)  # as written: rich would read a label's "[...]" as markup and wrap long lines
 
 
 @main.command("fingerprint")

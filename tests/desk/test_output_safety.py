@@ -241,3 +241,15 @@ def test_no_command_lets_a_sender_or_the_server_act_on_the_terminal(desk_home):
         raw = record.read_text(encoding="utf-8")
         assert not any(ch in raw for ch in "\x1b\r\x08")
         json.loads(raw)
+
+
+def test_an_exported_public_key_is_the_json_as_written(tmp_path):
+    """A label is the operator's own text, but it is JSON going to a file or a colleague: rich's
+    markup and line wrapping must not touch it."""
+    home = tmp_path / "home"
+    label = "[bold]desk 1[/bold] [link=https://evil]2026[/link] " + "long " * 40
+    desk(home, "keygen", "--kdf", "interactive", "--label", label)
+    key_id = Keyring(home / "keyring").keys("x25519")[0].key_id
+    exported = run(home, "export-public", key_id)
+    assert exported.returncode == 0, exported.stderr
+    assert json.loads(exported.stdout)["label"] == label
