@@ -355,11 +355,20 @@ def send_worker_level(page, photos: list[Path], recipients: list[str], rounds: i
 _TIMING_HOOKS = """() => {
   window.__bench = {};
   const count = () => document.querySelectorAll('.file [data-status="sealed"]').length;
-  document.addEventListener('change', (e) => { if (e.target.matches('input[type=file]')) window.__bench.pick = performance.now(); }, true);
-  document.addEventListener('click', (e) => { if (e.target.closest('[data-review-send]')) window.__bench.send ??= performance.now(); }, true);
-  new MutationObserver(() => { if (window.__bench.pick && count() >= window.__bench.want && !window.__bench.sealed) window.__bench.sealed = performance.now(); })
-    .observe(document.body, { subtree: true, childList: true, attributes: true });
-  window.addEventListener('hashchange', () => { if (/#\\/envoi\\/[0-9a-f]{32}$/.test(location.hash)) window.__bench.queued ??= performance.now(); });
+  document.addEventListener('change', (e) => {
+    if (e.target.matches('input[type=file]')) window.__bench.pick = performance.now();
+  }, true);
+  document.addEventListener('click', (e) => {
+    if (e.target.closest('[data-review-send]')) window.__bench.send ??= performance.now();
+  }, true);
+  new MutationObserver(() => {
+    if (window.__bench.pick && count() >= window.__bench.want && !window.__bench.sealed) {
+      window.__bench.sealed = performance.now();
+    }
+  }).observe(document.body, { subtree: true, childList: true, attributes: true });
+  window.addEventListener('hashchange', () => {
+    if (/#\\/envoi\\/[0-9a-f]{32}$/.test(location.hash)) window.__bench.queued ??= performance.now();
+  });
 }"""
 
 
@@ -399,7 +408,8 @@ def send_real_app(launch, url: str, photos: list[Path], rounds: int, log) -> dic
             results.append({"pick_to_sealed_ms": t["sealed"] - t["pick"], "send_to_queued_ms": t["queued"] - t["send"],
                             "pick_to_queued_ms": (t["sealed"] - t["pick"]) + (t["queued"] - t["send"])})
             log(f"browser: send round {r + 1}/{rounds} (real app): pick to sealed "
-                f"{results[-1]['pick_to_sealed_ms']:.0f} ms, tap send to queued {results[-1]['send_to_queued_ms']:.0f} ms")
+                f"{results[-1]['pick_to_sealed_ms']:.0f} ms, "
+                f"tap send to queued {results[-1]['send_to_queued_ms']:.0f} ms")
         finally:
             ctx.close()
     fastest = min(results, key=lambda x: x["pick_to_queued_ms"])  # its parts, so that they add up

@@ -94,7 +94,9 @@ def _server_time(timings: list) -> dict:
     waits = sorted(answered - sent for _m, _p, _n, _b, sent, answered, _e in timings)
     pieces = sorted(answered - sent for _m, p, _n, _b, sent, answered, _e in timings if "/chunks/" in p)
     completes = [round(answered - sent, 3) for _m, p, _n, _b, sent, answered, _e in timings if p.endswith("/complete")]
-    pick = (lambda v, q: round(v[min(len(v) - 1, int(q * len(v)))], 3) if v else None)
+    def pick(v, q):
+        return round(v[min(len(v) - 1, int(q * len(v)))], 3) if v else None
+
     return {"requests": len(waits), "total_s": round(sum(waits), 2), "piece_p50_s": pick(pieces, 0.5),
             "piece_p95_s": pick(pieces, 0.95), "complete_s": completes}
 

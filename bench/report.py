@@ -121,7 +121,8 @@ def _browser_rows(web: dict | None) -> list[dict]:
         size = _mib(enc["input_bytes"])
         rows.append({
             "benchmark": "browser",
-            "measure": f"sealStream in a Web Worker, {size} Blob, 64 KiB reads served from a 1 MiB read-ahead (as crypto-worker.js)",
+            "measure": f"sealStream in a Web Worker, {size} Blob, 64 KiB reads served from a 1 MiB read-ahead "
+                       "(as crypto-worker.js)",
             "value": f"{enc['tipline']['mb_s']:.0f} MB/s",
             "baseline": f"{enc['webcrypto_aes_gcm']['mb_s']:.0f} MB/s WebCrypto AES-GCM, 64 KiB calls, same worker",
             "ratio": enc["ratio_to_webcrypto"],

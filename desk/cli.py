@@ -24,6 +24,7 @@ from .decrypt import decrypt_case
 from .files import read_json, write_json, write_private
 from .keyring import KDF_PROFILES, Keyring, KeyringError, parse_public_key_document, public_key_document
 from .sync import sync as run_sync
+from .sync import unread_messages
 from .workspace import Workspace, default_home
 
 console = Console(stderr=True)
@@ -269,6 +270,9 @@ def sync(ctx: Ctx, quiet):
     report = run_sync(ctx.client(), ctx.ws, show_progress=not quiet)
     console.print(f"{report.items} new items ({report.bytes} bytes) in {len(report.cases)} cases; "
                   f"cursor {report.cursor}")
+    if report.deleted:
+        console.print(f"{len(report.deleted)} cases deleted on the server (retention): their ciphertext and "
+                      "decrypted files were removed from this desk")
 
 
 @main.command()
@@ -328,13 +332,14 @@ def status(ctx: Ctx, case_id, status):
 @main.command()
 @pass_ctx
 def cases(ctx: Ctx):
-    """List synced cases with their triage status and last verification."""
-    table = Table("case", "created", "status", "items", "verdict")
+    """List synced cases with their triage status, unread citizen messages and last verification."""
+    table = Table("case", "created", "status", "items", "unread", "verdict")
     for cid in ctx.ws.synced_cases():
         meta = ctx.ws.load_case_meta(cid)
         ver = read_json(ctx.ws.case_dir(cid) / "verification.json", {})
+        unread = unread_messages(meta)  # citizen messages after the police's read mark, from the synced feed
         table.add_row(cid, meta.get("created_at", "?"), meta.get("status", "?"), str(len(meta.get("items", {}))),
-                      ver.get("verdict", "not decrypted"))
+                      str(unread) if unread else "", ver.get("verdict", "not decrypted"))
     out.print(table)
 
 
@@ -371,3 +376,9 @@ def demo_setup(ctx: Ctx, keys_dir, origin, passphrase_file):
 from .officer_cli import officer  # noqa: E402
 
 main.add_command(officer)
+
+# `tipline-desk messages | reply | watch`: the conversation (desk/conversation_cli.py).
+from .conversation_cli import COMMANDS as _CONVERSATION  # noqa: E402
+
+for _command in _CONVERSATION:
+    main.add_command(_command)

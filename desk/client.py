@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable
 from pathlib import Path
@@ -83,6 +84,58 @@ class Client:
 
     def set_status(self, case_id: str, status: str) -> dict:
         return self._call("PUT", f"/cases/{case_id}/status", json={"status": status}).json()
+
+    # --- the conversation (docs/conversation.md) ------------------------------------------
+    def key_bundle(self) -> dict:
+        """The signed key bundle the server hands to phones (a public route; verify it before use)."""
+        try:
+            response = self.http.get(f"{self.server}/api/v1/key-bundle", timeout=TIMEOUT)
+        except requests.RequestException as exc:
+            raise DeskError(f"cannot reach {self.server}: {exc}") from None
+        if response.status_code != 200:
+            raise DeskError(f"the server has no key bundle to give ({response.status_code})")
+        try:
+            return response.json()
+        except ValueError:
+            raise DeskError("the server's key bundle is not JSON") from None
+
+    def put_item(self, case_id: str, item_id: str, path: Path) -> dict:
+        """Store a reply or a reply's attachment (an envelope sealed here) in one PUT; the answer
+        must name that item and the SHA-256 of what was sent."""
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            while block := f.read(1 << 20):
+                digest.update(block)
+        headers = {"Content-Type": "application/octet-stream",
+                   "Content-Digest": "sha-256=:" + base64.b64encode(digest.digest()).decode() + ":"}
+        with open(path, "rb") as f:
+            answer = self._call("PUT", f"/cases/{case_id}/items/{item_id}", data=f, headers=headers).json()
+        if answer.get("item_id") != item_id or answer.get("sha256") != digest.hexdigest():
+            raise DeskError(f"the server's receipt for item {item_id} does not match what was sent")
+        return answer
+
+    def mark_read(self, case_id: str, up_to: int) -> dict:
+        return self._call("POST", f"/cases/{case_id}/read", json={"up_to": up_to}).json()
+
+    def wait_for_changes(self, after: int, timeout: float = 60) -> int | None:
+        """Long poll: the change feed's sequence once it differs from ``after`` (or the same after
+        the server's wait). None when the server has no live route (then poll ``changes``)."""
+        try:
+            response = self.http.get(self._url("/events/operator"), params={"after": after},
+                                     timeout=(TIMEOUT[0], timeout))
+        except requests.RequestException as exc:
+            raise DeskError(f"cannot reach {self.server}: {exc}") from None
+        if response.status_code in (404, 405):
+            return None
+        if response.status_code >= 400:
+            raise ApiFailure(response.status_code, "http_error", f"the live feed answered {response.status_code}")
+        try:
+            seq = response.json()["seq"]
+        except (ValueError, KeyError, TypeError):
+            raise DeskError("the live feed's answer is malformed") from None
+        if type(seq) is not int or seq < 0:
+            raise DeskError("the live feed's answer is malformed")
+        return seq
 
     def download(self, item: dict, dest: Path, progress: Callable[[int], None] = lambda n: None) -> None:
         """Fetch an item's ciphertext into ``dest``, resuming a ``.part`` file with a Range request,

@@ -2,7 +2,7 @@
 
     cases/<case>/report.json           the report as the citizen wrote it
     cases/<case>/attachments/NN-name   each attachment, only once its manifest entry matches
-    cases/<case>/messages/             citizen messages and operator replies
+    cases/<case>/messages/             citizen messages and operator replies (desk.conversation)
     cases/<case>/verification.json     what was checked and what failed
 
 The server's listing is not trusted (docs/envelope.md, section 15): every envelope is opened
@@ -30,6 +30,7 @@ from envelope.listing import check_listing
 from envelope.manifest import AttachmentEntry, check_content, check_header, parse_manifest
 from envelope.open import Identity, decrypt_stream
 
+from .conversation import ConversationItem, decrypt_conversation, is_conversation_attachment
 from .files import file_in, private_dir, private_tempfile, read_json, write_json, write_private
 from .names import SNIFF_BYTES, attachment_file_name, detect_media_type, visible
 from .workspace import Workspace
@@ -62,11 +63,11 @@ class CaseResult:
     case_id: str
     report: PartResult
     attachments: list[PartResult] = field(default_factory=list)
-    messages: list[PartResult] = field(default_factory=list)
+    messages: list[ConversationItem] = field(default_factory=list)
 
     @property
-    def failures(self) -> list[PartResult]:
-        every = [self.report, *self.attachments, *self.messages]
+    def failures(self) -> list:
+        every = [self.report, *self.attachments, *self.messages, *(f for m in self.messages for f in m.files)]
         return [p for p in every if p.status in ("mismatch", "unexpected", "failed")]
 
     @property
@@ -171,12 +172,13 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity], progre
 
     seen_parts: set[int] = set()
     for item in items:
-        if item["kind"] == "attachment":
+        if item["kind"] == "attachment" and not is_conversation_attachment(item):
             part = _attachment(ws, out, case_id, item, opener, entries)
             seen_parts.add(part.part)
             result.attachments.append(part)
-        elif item["kind"] in ("message", "reply"):
-            result.messages.append(_message(ws, out, case_id, item, opener))
+    # messages and replies (verified with the report's mailbox key) and their own attachments
+    report = read_json(out / "report.json") if result.report.status == "verified" else None
+    result.messages = decrypt_conversation(ws, out, case_id, items, opener, report)
     for number, entry in sorted((entries or {}).items()):
         if number not in seen_parts:
             result.attachments.append(PartResult(None, "attachment", number, "missing", name=entry.name,
@@ -263,34 +265,3 @@ def _attachment(ws, out: Path, case_id: str, item: dict, opener: Opener, entries
     except Exception as exc:  # noqa: BLE001
         _fail(part, exc)
     return part
-
-
-def _message(ws, out: Path, case_id: str, item: dict, opener: Opener) -> PartResult:
-    part = PartResult(item["item_id"], item["kind"], item["part_index"], "verified")
-    tmp = None
-    try:
-        folder = out / "messages"
-        sink, tmp = private_tempfile(folder)
-        with sink:
-            opened = opener.open(ws.envelope_path(case_id, item["item_id"]), item, sink, item["kind"])
-            sink.seek(0)
-            head = sink.read(MAX_REPORT_BYTES)
-        kind = opened.header.kind.name.lower()
-        try:
-            head.decode("utf-8")
-            ext = "txt"
-        except UnicodeDecodeError:
-            ext = "bin"
-        target = folder / f"{item['seq']:08d}-{kind}-{item['item_id'][:8]}.{ext}"
-        tmp.replace(target)
-        tmp = None
-        part.kind = kind
-        part.saved_as = str(target.relative_to(out))
-        part.length, part.sha256 = opened.content_length, opened.content_sha256.hex()
-    except Exception as exc:  # noqa: BLE001
-        _fail(part, exc)
-    finally:
-        if tmp is not None:
-            tmp.unlink(missing_ok=True)
-    return part
-

@@ -115,7 +115,8 @@ def list_(ctx: Ctx, out_path):
     officers = roster.load(roster.roster_path(ctx.keyring.path)) or []
     bundle = _previous_bundle(out_path)
     in_bundle = {r.public_key for r in bundle.recipients} if bundle else set()
-    table = Table("officer", "role", "key id", "fingerprint", "added", f"in bundle {bundle.sequence if bundle else '-'}")
+    table = Table("officer", "role", "key id", "fingerprint", "added",
+                  f"in bundle {bundle.sequence if bundle else '-'}")
     for o in officers:
         table.add_row(o.name, o.role, o.key_id, o.fingerprint, o.added, "yes" if o.public_key in in_bundle else "NO")
     out.print(table)

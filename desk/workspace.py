@@ -7,6 +7,9 @@
     ciphertext/<case>/<item>.env   envelopes as downloaded (and .part while downloading)
     ciphertext/<case>/case.json    what the server says of the case (status, items)
     cases/<case>/                  decrypted: report.json, attachments/, messages/, verification.json
+    outbox/<case>/<reply>/         a sealed reply until the server confirms it (desk.reply)
+    bundle-seen.json               the highest police bundle sequence a reply was sealed to
+    root-key.json                  optional: the root public key replies check the bundle with
 """
 
 from __future__ import annotations

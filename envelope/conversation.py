@@ -69,6 +69,11 @@ class Body:
         return TYPES[self.kind]
 
 
+class NoMailboxKey(ValueError):
+    """A message was to be read without the mailbox's Ed25519 key: it cannot be verified, so it
+    is not read (the reader has no verified report yet, or the report names no mailbox)."""
+
+
 def _invalid(message: str) -> errors.MessageInvalid:
     return errors.MessageInvalid(message)
 
@@ -275,7 +280,7 @@ def open_body(kind: Kind, content: bytes, *, case_id: bytes, envelope_id: bytes,
     kind = _check_kind(kind)
     if kind is Kind.MESSAGE:
         if verify_key is None:
-            raise ValueError("a message is verified with the mailbox's Ed25519 key (the report's mailbox.ed25519)")
+            raise NoMailboxKey("a message is verified with the mailbox's Ed25519 key (the report's mailbox.ed25519)")
         content = verify_message(content, case_id=case_id, envelope_id=envelope_id, verify_key=verify_key)
     return parse_body(kind, content)
 

@@ -12,7 +12,6 @@ from typing import BinaryIO
 from . import errors
 from .constants import (
     FIXED_HEADER_SIZE,
-    ID_SIZE,
     KEY_ID_SIZE,
     MAC_SIZE,
     MAGIC,

@@ -94,7 +94,8 @@ class Decryptor:
     def open_chunk(self, index: int, sealed: bytes) -> bytes:
         last = index == self.chunk_count - 1
         try:
-            return crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, self.header_hash, chunk_nonce(index, last), self._key)
+            return crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, self.header_hash, chunk_nonce(index, last),
+                                                               self._key)
         except CryptoError:
             raise errors.ChunkAuthFailed(f"chunk {index} failed authentication") from None
 

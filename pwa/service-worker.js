@@ -6,11 +6,15 @@
 import { deliverAll } from "./src/outbox/deliver.js";
 import { SYNC_TAG } from "./src/outbox/events.js";
 
-const VERSION = self.__TIPLINE_VERSION;
-const PRECACHE = self.__TIPLINE_PRECACHE;
+// `self` is this service worker's scope (the type check reads the file with the DOM's types too)
+const sw = /** @type {ServiceWorkerGlobalScope & { __TIPLINE_VERSION: string, __TIPLINE_PRECACHE: string[] }} */ (
+  /** @type {unknown} */ (self));
+
+const VERSION = sw.__TIPLINE_VERSION;
+const PRECACHE = sw.__TIPLINE_PRECACHE;
 const CACHE = `tipline-shell-${VERSION}`;
 
-self.addEventListener("install", (event) => {
+sw.addEventListener("install", (event) => {
   // A new version installs in the background and waits: the page offers the update, it is
   // never forced in the middle of a report.
   event.waitUntil(
@@ -21,26 +25,26 @@ self.addEventListener("install", (event) => {
   );
 });
 
-self.addEventListener("activate", (event) => {
+sw.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
       for (const name of await caches.keys()) {
         if (name.startsWith("tipline-shell-") && name !== CACHE) await caches.delete(name);
       }
-      await self.clients.claim(); // the first visit is controlled at once: offline from then on
+      await sw.clients.claim(); // the first visit is controlled at once: offline from then on
     })(),
   );
 });
 
-self.addEventListener("message", (event) => {
-  if (event.data?.type === "skip-waiting") self.skipWaiting();
+sw.addEventListener("message", (event) => {
+  if (event.data?.type === "skip-waiting") sw.skipWaiting();
   if (event.data?.type === "version") event.ports[0]?.postMessage({ version: VERSION });
 });
 
-self.addEventListener("fetch", (event) => {
+sw.addEventListener("fetch", (event) => {
   const { request } = event;
   const url = new URL(request.url);
-  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname.startsWith("/api/")) {
+  if (request.method !== "GET" || url.origin !== sw.location.origin || url.pathname.startsWith("/api/")) {
     return; // the network, untouched: the API is never cached
   }
   if (request.mode === "navigate") {
@@ -62,7 +66,7 @@ async function fromCache(key, request) {
 const SYNC_KEEP_ALIVE_MS = 30_000;
 const SYNC_BUDGET_MS = 3 * 60_000;
 
-self.addEventListener("sync", (event) => {
+sw.addEventListener("sync", (event) => {
   if (event.tag !== SYNC_TAG) return;
   event.waitUntil(
     // wait: if a page is delivering, take over when it is done or closed (not "busy", which the

@@ -5,7 +5,8 @@
     tipline-server disable-operator NAME / enable-operator NAME
     tipline-server enroll-totp NAME           (second factor and recovery codes)
     tipline-server audit verify | audit show  (the operators' hash-chained audit trail)
-    tipline-server gc                         (remove temp files, orphans and stale uploads)
+    tipline-server gc                         (remove temp files, orphans and stale uploads; apply retention)
+    tipline-server retention [--dry-run]      (delete cases the retention policy says are due)
     tipline-server openapi [--out FILE]
 """
 
@@ -178,8 +179,9 @@ def audit_show_cmd(case_id, limit):
 
 @main.command("gc")
 @click.option("--grace-minutes", default=60, show_default=True, help="leave files younger than this alone")
+@click.option("--skip-retention", is_flag=True, help="do not apply the retention policy this time")
 @with_appcontext
-def gc_cmd(grace_minutes):
+def gc_cmd(grace_minutes, skip_retention):
     """Remove what a crash or an abandoned upload left behind. Never touches a listed item."""
     from .services.maintenance import collect_garbage
 
@@ -188,7 +190,34 @@ def gc_cmd(grace_minutes):
     from .services.clock import now
 
     report["pow_spent"] = purge(_session(), now=now(), resolution=_svc().settings.time_resolution)
+    if not skip_retention:
+        from .services.retention import apply
+
+        done = apply(_session(), _svc().settings, _svc().blobs)
+        report.update(retention_cases=len(done.cases), retention_files=done.files_removed)
     click.echo(", ".join(f"{k}: {v}" for k, v in report.items()))
+
+
+@main.command("retention")
+@click.option("--dry-run", is_flag=True, help="list what is due, delete nothing")
+@with_appcontext
+def retention_cmd(dry_run):
+    """Delete the cases the retention policy says are due (gc does it too, hourly): rows, files
+    at once, a tombstone for the desks, an audit entry. docs/operations.md, "Retention"."""
+    from .services.retention import apply, policy_days
+
+    settings = _svc().settings
+    rules = ", ".join(f"{status} after {days} days" for status, days in policy_days(settings).items() if days > 0)
+    empty = (f"; cases without a report after {settings.empty_case_ttl_hours} hours"
+             if settings.empty_case_ttl_hours else "")
+    click.echo(f"policy: {rules or 'keep every triaged case'}; in_progress never{empty}")
+    report = apply(_session(), settings, _svc().blobs, dry_run=dry_run)
+    verb = "would delete" if dry_run else "deleted"
+    for c in report.cases:
+        click.echo(f"{verb} {c.case_id}  {c.status:15} {c.reason:20} since {c.since:%Y-%m-%d}  "
+                   f"{c.items} items, {c.bytes} bytes")
+    click.echo(f"{verb} {len(report.cases)} cases, {report.items} items, {report.bytes} bytes"
+               + ("" if dry_run else f"; {report.files_removed} files unlinked"))
 
 
 @main.command("openapi")
@@ -217,3 +246,43 @@ def check_bundle_cmd():
     for r in bundle.recipients:
         click.echo(f"  {r.role:8} {fingerprint(r.public_key)}")
 
+
+
+@main.command("events")
+@click.option("--bind", default=lambda: os.environ.get("TIPLINE_EVENTS_BIND", "127.0.0.1:8002"), show_default=True,
+              help="host:port (loopback: nginx routes the live routes here)")
+def events_cmd(bind):
+    """Serve the live long polls (the events process; docs/operations.md, "Live events")."""
+    import logging
+
+    from .config import Settings
+    from .events.service import serve
+    from .logs import ScrubbingFormatter, scrub
+    from .migrations.runner import check_current
+    from .db import make_engine
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.getLogger("tipline").addHandler(handler)
+    logging.getLogger("tipline").setLevel(logging.INFO)
+    settings = Settings.from_env()
+    engine = make_engine(settings.database_url, time_resolution=settings.time_resolution)
+    try:
+        check_current(engine, settings.database_url)
+    finally:
+        engine.dispose()
+    host, _, port = bind.rpartition(":")
+    click.echo(scrub(f"events process listening on {bind}"), err=True)  # like every log line
+    serve(settings, host.strip("[]"), int(port))
+
+
+@main.command("serve")
+def serve_cmd():
+    """nginx on TIPLINE_BIND in front of gunicorn and the events process (all on loopback
+    ports; TIPLINE_APP_BIND and TIPLINE_EVENTS_BIND, free ports if unset). scripts/serve runs it."""
+    from .topology import Binds, Topology
+
+    binds = Binds.from_env()
+    click.echo(f"nginx on {binds.listen}, gunicorn on {binds.app}, events on {binds.events}", err=True)
+    # (said once at start, before any request: our own listening addresses, no client's)
+    sys.exit(Topology(binds).start().run_forever())

@@ -36,6 +36,17 @@ class Settings:
     max_case_bytes: int = 4 * GiB
     max_open_uploads_per_case: int = 16
     max_json_bytes: int = 64 * 1024
+    # back-pressure (server.services.storage): 507 with Retry-After before the disk fills
+    storage_budget_bytes: int = 0  # all ciphertext stored and reserved; 0: no budget, the watermark alone
+    min_free_bytes: int = 1 * GiB  # free space kept on the blob store's and the SQLite file's file systems
+    storage_retry_after_seconds: int = 600
+    # retention (server.services.retention): days after the last status change; 0 keeps forever
+    retention_not_actionable_days: int = 30
+    retention_closed_days: int = 90
+    retention_useful_days: int = 0
+    retention_new_days: int = 0
+    empty_case_ttl_hours: int = 72  # a case that never received a report
+    tombstone_days: int = 365  # how long desks are told about a deleted case
     # anonymity: citizen-side timestamps are stored rounded down to this many seconds
     time_resolution: int = 3600
     upload_ttl_hours: int = 72
@@ -48,6 +59,13 @@ class Settings:
     login_decay_seconds: int = 900
     # 1: an operator without an enrolled second factor cannot log in (tipline-server enroll-totp)
     require_totp: int = 1
+    # the conversation (docs/conversation.md): citizen messages, mailbox login, live events
+    max_message_bytes: int = 64 * 1024  # padded length of a message (kind 3)
+    messages_per_hour: int = 30  # citizen messages per case
+    mailbox_challenge_seconds: int = 60
+    mailbox_token_ttl_seconds: int = 900
+    events_wait_seconds: int = 25  # the events process's long poll
+    events_fallback_wait_seconds: int = 5  # the same routes on gunicorn: short, each holds a thread
     check_schema: bool = True
     # proof of work (server.pow, docs/api.md "Proof of work"): ALTCHA's max number for opening a
     # case, i.e. twice the SHA-256 evaluations a phone makes on average; 0 turns the work off
@@ -104,6 +122,8 @@ class Settings:
             raise ValueError("TIPLINE_MIN_CHUNK_BYTES must not exceed TIPLINE_MAX_CHUNK_BYTES")
         if self.min_chunk_bytes < 2048:
             raise ValueError("chunks must be at least 2048 bytes so the first one holds the whole header")
+        if self.storage_budget_bytes < 0 or self.min_free_bytes < 0:
+            raise ValueError("TIPLINE_STORAGE_BUDGET_BYTES and TIPLINE_MIN_FREE_BYTES must not be negative")
         if self.time_resolution < 1:
             raise ValueError("TIPLINE_TIME_RESOLUTION must be at least 1 second")
         if self.pow_max_number < 0 or self.pow_bytes_per_case < 1 or self.pow_ttl_seconds < 10:

@@ -3,6 +3,7 @@ status, never a stack trace or an HTML page."""
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from flask import Flask, jsonify
@@ -95,7 +96,54 @@ def register(app: Flask) -> None:
         if type(err).__module__.startswith("gunicorn.http"):
             # The body's framing is broken (e.g. bad chunked encoding): the client's fault.
             return error_response(400, "bad_request", "the request body is malformed")
+        known = resource_error(err)
+        if known is not None:
+            return _api_error(known)
         # The log gets code locations and exception types, never a message (a database error's
         # quotes the SQL and its values): server.logs.safe_traceback. The client gets no detail.
         log.error("unexpected error (%s)\n%s", type(err).__name__, safe_traceback(err))
         return error_response(500, "internal_error", "the server could not handle this request")
+
+
+# A full disk is a state of the server, not a fault of the request: the client is told to come
+# back later (507, the same answer as the watermark's), never a 500. Likewise a database that
+# cannot be reached or stays locked is a 503. Anything else stays a 500.
+_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+SQLITE_FULL, SQLITE_BUSY, SQLITE_LOCKED = 13, 5, 6
+PG_DISK_FULL = "53100"
+RETRY_AFTER_UNAVAILABLE = "30"
+
+
+def _chain(err: BaseException):
+    seen = set()
+    while err is not None and id(err) not in seen:
+        seen.add(id(err))
+        yield err
+        err = err.__cause__ or err.__context__ or getattr(err, "orig", None)
+
+
+def resource_error(err: BaseException) -> ApiError | None:
+    """The 507 or 503 an exception stands for, or None for a genuine server error."""
+    from flask import current_app
+
+    for e in _chain(err):
+        sqlstate = getattr(e, "sqlstate", None)
+        sqlite_code = getattr(e, "sqlite_errorcode", None)
+        if (isinstance(e, OSError) and e.errno in _FULL_ERRNOS) or sqlstate == PG_DISK_FULL \
+                or sqlite_code == SQLITE_FULL:
+            settings = current_app.extensions["tipline"].settings
+            from .services.storage import refusal
+
+            return refusal(settings, "the disk is full")
+        if sqlite_code in (SQLITE_BUSY, SQLITE_LOCKED) or _unreachable(e):
+            return ApiError("the database is unreachable or busy; try again later", code="unavailable", status=503,
+                            headers={"Retry-After": RETRY_AFTER_UNAVAILABLE})
+    return None
+
+
+def _unreachable(e: BaseException) -> bool:
+    """A PostgreSQL connection that failed or broke (not a query the database refused)."""
+    sqlstate = getattr(e, "sqlstate", None)
+    if sqlstate:
+        return sqlstate[:2] in ("08", "57")  # connection exception, operator intervention (shutdown)
+    return type(e).__module__.startswith("psycopg") and type(e).__name__ == "OperationalError"

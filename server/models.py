@@ -53,7 +53,8 @@ class Item(Base):
     """One stored envelope. The bytes live in the blob store under ``blob_key``."""
 
     __tablename__ = "items"
-    __table_args__ = (UniqueConstraint("case_id", "slot", name="uq_items_case_slot"),)
+    __table_args__ = (UniqueConstraint("case_id", "slot", name="uq_items_case_slot"),
+                      UniqueConstraint("case_id", "position", name="uq_items_case_position"))
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
@@ -66,6 +67,11 @@ class Item(Base):
     blob_key: Mapped[str] = mapped_column(String(200))
     received_at: Mapped[datetime]
     seq: Mapped[int] = mapped_column(unique=True)
+    # 1, 2, 3… within the case: what the citizen sees instead of ``seq`` (the global feed
+    # counter would tell anyone with a case how busy the tip line is)
+    position: Mapped[int]
+    # "citizen" (citizen API) or "police" (a reply or a reply's attachment, operator API)
+    sender: Mapped[str] = mapped_column(String(8), default="citizen", server_default="citizen")
 
     case: Mapped[Case] = relationship(back_populates="items")
 
@@ -190,6 +196,52 @@ class Counter(Base):
     value: Mapped[int] = mapped_column(default=0)
 
 
+class Mailbox(Base):
+    """The citizen's way back to a case (docs/conversation.md): the mailbox id and Ed25519
+    verification key derived from the receipt, registered when the case opens. Cleartext by
+    design: they are what lets the citizen prove ownership; the receipt never leaves the phone."""
+
+    __tablename__ = "mailboxes"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), unique=True)
+    verify_key: Mapped[str] = mapped_column(String(64))  # hex
+    # bumped on every change the citizen's screen shows (new item, status, police read mark);
+    # a counter of its own, so the citizen never learns the global feed position
+    revision: Mapped[int] = mapped_column(default=0)
+
+
+class MailboxToken(Base):
+    """A short-lived bearer token for one mailbox; only its SHA-256 is stored."""
+
+    __tablename__ = "mailbox_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    mailbox_id: Mapped[str] = mapped_column(ForeignKey("mailboxes.id", ondelete="CASCADE"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class UsedChallenge(Base):
+    """Mailbox challenges already answered (their SHA-256), kept until they expire: single use."""
+
+    __tablename__ = "used_challenges"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class ReadMark(Base):
+    """How far the citizen (replies) or the police (citizen messages) have read a case's
+    conversation: up to the item whose feed position is ``up_to_seq``."""
+
+    __tablename__ = "read_marks"
+
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), primary_key=True)
+    reader: Mapped[str] = mapped_column(String(8), primary_key=True)  # "citizen" or "police"
+    up_to_seq: Mapped[int]
+    change_seq: Mapped[int] = mapped_column(index=True, unique=True)
+
+
 class PowSpent(Base):
     """A proof of work already used (server.pow): refused again until its challenge expires.
     The challenge is a random hash, linked to nothing; the expiry is stored coarse (rounded up)."""
@@ -202,10 +254,23 @@ class PowSpent(Base):
 
 
 class ServerSecret(Base):
-    """Secrets the server makes for itself on first use (the proof-of-work HMAC key), shared by
-    every worker process through the database."""
+    """Secrets the server makes for itself on first use (the proof-of-work and mailbox challenge
+    HMAC keys), shared by every worker process and the events process through the database."""
 
     __tablename__ = "server_secrets"
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     value: Mapped[str] = mapped_column(String(128))
+
+
+class CaseTombstone(Base):
+    """A case deleted by retention (server.services.retention): its id, in the change feed, so
+    that every desk removes its own copies too. No content, no status history; kept
+    ``TIPLINE_TOMBSTONE_DAYS`` (a desk that stayed away longer must resync from scratch)."""
+
+    __tablename__ = "case_tombstones"
+
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    seq: Mapped[int] = mapped_column(unique=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    deleted_at: Mapped[datetime]

@@ -11,9 +11,11 @@ import json
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from . import openapi_conversation as conversation
 from .config import Settings
 from .ids import MAX_INT32
 from .schemas import citizen as c
+from .schemas import audit as au
 from .schemas import common as cm
 from .schemas import operator as o
 from .schemas import pow as pw
@@ -53,8 +55,10 @@ SCHEMAS = {
     "Item": o.ItemSchema,
     "Case": o.CaseSchema,
     "CaseDetail": o.CaseDetailSchema,
+    "Tombstone": o.TombstoneSchema,
     "Changes": o.ChangesSchema,
     "StatusUpdate": o.StatusUpdateSchema,
+    "AuditTrail": au.AuditTrailSchema,
 }
 
 
@@ -208,9 +212,10 @@ def _operations() -> dict[str, dict[str, dict]]:
             "post": {"tags": ["operator"], "summary": "Log in", "security": [],
                      "requestBody": {"required": True, "content": _json("Login")},
                      "responses": {**_ok(201, "Token", "a bearer token"),
-                                   **_errors(BAD_ID, (401, "`invalid_credentials`"), TOO_LARGE_JSON,
-                                             (429, "locked after repeated failures (`locked`)"), UNSUPPORTED,
-                                             UNAVAILABLE)}},
+                                   **_errors(BAD_ID, (401, "`invalid_credentials` (password, code or username)"),
+                                             TOO_LARGE_JSON,
+                                             (429, "`slow_down` after repeated failures for this username: retry "
+                                                   "after `Retry-After` seconds"), UNSUPPORTED, UNAVAILABLE)}},
             "delete": {"tags": ["operator"], "summary": "Log out (revoke this token)",
                        "responses": {"204": {"description": "revoked"}, **_errors(UNAUTH, UNAVAILABLE)}},
         },
@@ -240,6 +245,12 @@ def _operations() -> dict[str, dict[str, dict]]:
                                   **_errors(UNAUTH, BAD_ID, NO_CASE, TOO_LARGE_JSON, UNSUPPORTED, UNAVAILABLE,
                                             FULL)}},
         },
+        "/api/operator/v1/cases/{case_id}/audit": {
+            "get": {"tags": ["operator"], "summary": "The case's audit trail: who did what, oldest first",
+                    "parameters": _params("case_id"),
+                    "responses": {**_ok(200, "AuditTrail", "the case's entries"),
+                                  **_errors(UNAUTH, BAD_ID, NO_CASE, UNAVAILABLE)}},
+        },
         "/api/operator/v1/items/{item_id}/content": {
             "get": {"tags": ["operator"], "summary": "An item's ciphertext (Range requests supported)",
                     "parameters": _params("item_id"),
@@ -263,6 +274,14 @@ def _operations() -> dict[str, dict[str, dict]]:
     }
 
 
+def _all_operations() -> dict[str, dict[str, dict]]:
+    ops = _operations()
+    conversation.amend(ops, _json, _errors)
+    ops.update(conversation.operations(_ok, _errors, _params, _json, OCTETS, DIGEST_HEADER, BAD_ID, NO_CASE,
+                                       UNSUPPORTED, NOT_ENVELOPE, UNAUTH))
+    return ops
+
+
 def build_spec() -> dict:
     spec = APISpec(
         title="Tip line API",
@@ -273,9 +292,11 @@ def build_spec() -> dict:
                              "Every error is JSON {error, message[, details]}. Envelopes: docs/envelope.md."},
     )
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    for name, schema in SCHEMAS.items():
+    spec.components.security_scheme("mailboxToken", {"type": "http", "scheme": "bearer",
+                                                     "description": "POST /api/v1/mailbox/session"})
+    for name, schema in {**conversation.SCHEMAS, **SCHEMAS}.items():
         spec.components.schema(name, schema=schema)
-    for path, operations in _operations().items():
+    for path, operations in _all_operations().items():
         for method, op in operations.items():
             if path.startswith("/api/operator/") and "security" not in op:
                 op["security"] = [{"bearer": []}]

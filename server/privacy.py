@@ -49,7 +49,8 @@ def _log(status: int) -> None:
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
     citizen = request.path.startswith(CITIZEN_PREFIX) or not request.path.startswith("/api/")
     if citizen:
-        level = logging.ERROR if status >= 500 else logging.DEBUG
+        # 503 and 507 are states of the server (busy, full), said once elsewhere, not per request
+        level = logging.ERROR if status >= 500 and status not in (503, 507) else logging.DEBUG
     else:
         level = logging.INFO
     log.log(level, "%s %s %d %.0fms", request.method, rule, status, elapsed)

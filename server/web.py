@@ -16,6 +16,7 @@ from werkzeug.routing import PathConverter
 from .context import services, session
 from .errors import ApiError
 from .openapi import render
+from .services import storage
 
 bp = Blueprint("web", __name__)
 
@@ -34,7 +35,10 @@ def healthz():
             s.execute(text("SELECT 1"))
     except Exception:  # noqa: BLE001 - any database failure means "not healthy"
         raise ApiError("the database is unreachable", code="unhealthy", status=503) from None
-    return jsonify({"status": "ok"})
+    # Degraded: up, but citizen uploads get 507 until room is made (server.services.storage).
+    room = storage.room(s, services().settings)
+    reasons = [name for name, on in (("low_disk", room.low_disk), ("storage_budget", room.over_budget)) if on]
+    return jsonify({"status": "degraded" if reasons else "ok", "reasons": reasons})
 
 
 @bp.get("/api/openapi.json")

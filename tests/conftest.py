@@ -46,7 +46,8 @@ class SessionKeys:
     def write_bundle(self, directory: Path, *, sequence: int = 1, origin: str = ORIGIN, days: int = 30,
                      seed: bytes | None = None, issued: datetime | None = None) -> Path:
         issued = issued or datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
-        payload = kb.make_payload(origin=origin, sequence=sequence, issued=issued, expires=issued + timedelta(days=days),
+        payload = kb.make_payload(origin=origin, sequence=sequence, issued=issued,
+                                  expires=issued + timedelta(days=days),
                                   recipients=[(self.public_keys[0], "primary"), (self.public_keys[1], "backup")])
         directory.mkdir(parents=True, exist_ok=True)
         (directory / "bundle.json").write_text(json.dumps(kb.sign_bundle(payload, seed or self.root_seed)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 import webbrowser
 
@@ -21,6 +22,9 @@ from werkzeug.serving import make_server
 def console_cmd(ctx, port, no_browser, lock_after, poll_seconds):
     """The operators' console: inbox, cases, statistics and exports, in the browser of this machine."""
     from .app import create_app
+
+    # Request lines would name the cases viewed on the officer's terminal: warnings only.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
     app = create_app(ctx.ws.home, keyring_dir=ctx.keyring.path, lock_after=lock_after * 60,
                      poll_seconds=poll_seconds)

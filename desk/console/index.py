@@ -55,12 +55,25 @@ def search_body(case: CaseFile) -> str:
     return "\n".join(parts)
 
 
+def source_mtime(ws: Workspace, case_id: str) -> int:
+    """When the files a row is made from last changed (nanoseconds; 0 if absent)."""
+    stamp = 0
+    for path in (ws.case_meta_file(case_id), ws.case_dir(case_id) / "verification.json"):
+        try:
+            stamp = max(stamp, path.stat().st_mtime_ns)
+        except FileNotFoundError:
+            pass
+    return stamp
+
+
 def refresh_case(store: Store, ws: Workspace, case_id: str) -> dict:
     """Re-read one case's folders into its index row and searchable text."""
+    stamp = source_mtime(ws, case_id)
     case = load_case(ws, case_id)
     with store.connect() as db:
         mark = db.execute("SELECT up_to FROM read_marks WHERE case_id = ?", (case_id,)).fetchone()
         row = row_of(case, mark["up_to"] if mark else 0)
+        row["source_mtime"] = stamp
         cols = list(row)
         db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
                    f"ON CONFLICT (case_id) DO UPDATE SET "
@@ -76,6 +89,14 @@ def refresh_all(store: Store, ws: Workspace) -> int:
     for case_id in ids:
         refresh_case(store, ws, case_id)
     return len(ids)
+
+
+def stale_cases(store: Store, ws: Workspace) -> list[str]:
+    """Synced cases whose row is missing or older than their files (e.g. decrypted by the
+    command line while the console was not running)."""
+    with store.connect() as db:
+        known = dict(db.execute("SELECT case_id, source_mtime FROM cases").fetchall())
+    return [cid for cid in ws.synced_cases() if known.get(cid) != source_mtime(ws, cid)]
 
 
 def fts_query(text: str) -> str | None:

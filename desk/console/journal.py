@@ -93,5 +93,5 @@ def mark_read(store: Store, case_id: str, up_to: int, officer: str) -> bool:
             return False
         db.execute("INSERT INTO read_marks (case_id, up_to) VALUES (?, ?) ON CONFLICT (case_id) DO UPDATE "
                    "SET up_to = excluded.up_to", (case_id, up_to))
-        record(store, case_id, officer, "read", str(up_to), db=db)
+        record(store, case_id, officer, "read", db=db)
     return True

@@ -13,6 +13,9 @@ import sqlite3
 from contextlib import contextmanager
 from pathlib import Path
 
+# The index tables (cases, case_text) are derived data: when their layout changes, they are
+# dropped and rebuilt from the case folders. The journal tables are kept as they are.
+INDEX_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
     case_id TEXT PRIMARY KEY,
@@ -36,7 +39,8 @@ CREATE TABLE IF NOT EXISTS cases (
     citizen_messages INTEGER NOT NULL DEFAULT 0,
     unread INTEGER NOT NULL DEFAULT 0,
     first_reply_at TEXT,
-    item_count INTEGER NOT NULL DEFAULT 0
+    item_count INTEGER NOT NULL DEFAULT 0,
+    source_mtime INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS cases_by_received ON cases (received_at DESC, case_id DESC);
 CREATE INDEX IF NOT EXISTS cases_by_status ON cases (status, received_at DESC);
@@ -67,7 +71,10 @@ class Store:
         db = sqlite3.connect(self.path, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")  # readers (the pages) never wait for the sync's writes
+            if db.execute("PRAGMA user_version").fetchone()[0] != INDEX_VERSION:
+                db.executescript("DROP TABLE IF EXISTS cases; DROP TABLE IF EXISTS case_text;")
             db.executescript(SCHEMA)
+            db.execute(f"PRAGMA user_version = {INDEX_VERSION}")
         finally:
             db.close()
 

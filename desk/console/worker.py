@@ -22,7 +22,7 @@ from ..keyring import KeyringError
 from ..sync import sync as run_sync
 from . import journal
 from .casefile import parse_time
-from .index import refresh_case
+from .index import refresh_case, stale_cases
 
 EVENTS_RETRY_SECONDS = 300  # how long a server without live events is polled before asking again
 EVENTS_WAIT = (10, 35)  # connect, read: the server answers a long poll within about 25 s
@@ -86,6 +86,10 @@ class SyncWorker:
         self.kick([cid for cid in ws.synced_cases() if needs_decrypt(ws, cid)])
 
     def _run(self) -> None:
+        try:
+            self.kick(stale_cases(self.state.store, self.state.ws))  # what changed while the console was off
+        except OSError as exc:
+            self.state.live.sync_error = str(exc)
         while not self._stop.is_set():
             self._wake.clear()
             try:

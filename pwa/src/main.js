@@ -50,12 +50,13 @@ async function render(screen, params) {
   // A redraw of the same screen (language, police key) must not take the focus away, nor close
   // the phone's keyboard: the report's own fields are reused, the top bar's buttons are new
   // (found again by their data-focus-key).
-  const active = document.activeElement;
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
   const focusKey = active?.dataset?.focusKey;
   // screens may leave optional parts out as null (DOM's replaceChildren would print "null")
   main.replaceChildren(topbar({ rerender }), ...nodes.flat().filter((n) => n !== null && n !== undefined && n !== false));
   if (active && active !== document.body && document.activeElement !== active) {
-    const again = active.isConnected ? active : focusKey && main.querySelector(`[data-focus-key="${focusKey}"]`);
+    const again = active.isConnected ? active
+      : focusKey && /** @type {HTMLElement | null} */ (main.querySelector(`[data-focus-key="${focusKey}"]`));
     again?.focus({ preventScroll: true });
   }
   const heading = main.querySelector("h1");
@@ -77,7 +78,7 @@ function rerender() {
 // The skip link jumps to the content without changing the hash (which is the router's, and
 // would add a history entry that quick exit could not remove).
 document.addEventListener("click", (event) => {
-  const skip = event.target.closest?.(".skip-link");
+  const skip = /** @type {Element} */ (event.target).closest?.(".skip-link");
   if (!skip) return;
   event.preventDefault();
   document.getElementById("main")?.focus();

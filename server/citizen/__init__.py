@@ -7,4 +7,4 @@ from flask import Blueprint
 
 bp = Blueprint("citizen", __name__)
 
-from . import bundle, cases, pow, uploads  # noqa: E402,F401  (routes register on bp)
+from . import bundle, cases, mailbox, pow, uploads  # noqa: E402,F401  (routes register on bp)

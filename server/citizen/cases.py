@@ -5,6 +5,7 @@ from ..schemas.citizen import CitizenCaseSchema
 from ..schemas.common import ItemReceiptSchema
 from ..services import cases, items
 from . import bp
+from .mailbox import mailbox_registration
 
 case_schema = CitizenCaseSchema()
 receipt_schema = ItemReceiptSchema()
@@ -12,10 +13,12 @@ receipt_schema = ItemReceiptSchema()
 
 @bp.put("/cases/<id:case_id>")
 def open_case(case_id: str):
-    """Open a case by its client-made id; opening it again is harmless (200)."""
+    """Open a case by its client-made id; opening it again is harmless (200). An optional JSON
+    body registers the case's mailbox (docs/conversation.md)."""
     pow.for_new_case(case_id)  # a new case costs a proof of work (server.pow)
-    case, created = cases.open_case(session(), services().settings, case_id)
-    return respond(case_schema, {"id": case.id, "items": []} if created else _with_items(case_id), 201 if created else 200)
+    case, created = cases.open_case(session(), services().settings, case_id, mailbox=mailbox_registration())
+    body = {"id": case.id, "items": []} if created else _with_items(case_id)
+    return respond(case_schema, body, 201 if created else 200)
 
 
 @bp.get("/cases/<id:case_id>")

@@ -23,4 +23,4 @@ def require_operator(view):
     return wrapper
 
 
-from . import cases, content, login  # noqa: E402,F401  (routes register on bp)
+from . import audit, cases, content, login, replies  # noqa: E402,F401  (routes register on bp)

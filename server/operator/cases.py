@@ -1,10 +1,11 @@
 from flask import g, request
+from sqlalchemy import select
 
 from ..context import services, session
 from ..http import json_body, respond
-from ..models import Case
+from ..models import Case, Mailbox
 from ..schemas.operator import CaseDetailSchema, ChangesQuerySchema, ChangesSchema, StatusUpdateSchema
-from ..services import feed, triage
+from ..services import conversation, feed, triage
 from ..services.cases import get_case
 from . import bp, require_operator
 
@@ -21,8 +22,11 @@ def changes():
     args = changes_query.load(request.args.to_dict())
     s = session()
     with s.begin():
-        cases, items, cursor, more = feed.changes_since(s, args["since"], args["limit"])
-    return respond(changes_schema, {"cases": cases, "items": items, "cursor": cursor, "more": more})
+        page = feed.page_since(s, args["since"], args["limit"])
+        unread = conversation.unread_messages(s, [c.id for c in page.cases])
+    return respond(changes_schema, {"cases": [_summary(c, unread[c.id]) for c in page.cases], "items": page.items,
+                                    "deleted": page.deleted, "reads": page.reads, "cursor": page.cursor,
+                                    "more": page.more})
 
 
 @bp.get("/cases/<id:case_id>")
@@ -31,8 +35,8 @@ def case_detail(case_id: str):
     s = session()
     with s.begin():
         case = get_case(s, case_id)
-        items = list(case.items)
-    return respond(detail_schema, _detail(case, items))
+        detail = _detail(s, case)
+    return respond(detail_schema, detail)
 
 
 @bp.put("/cases/<id:case_id>/status")
@@ -41,16 +45,31 @@ def set_status(case_id: str):
     """Set the triage status (new, in_progress, useful, not_actionable, closed)."""
     settings = services().settings
     data = json_body(status_schema, settings.max_json_bytes)
-    case, items = triage.set_status(session(), settings, case_id, data["status"], actor=g.operator.username)
-    return respond(detail_schema, _detail(case, items))
+    triage.set_status(session(), settings, case_id, data["status"], actor=g.operator.username)
+    s = session()
+    with s.begin():
+        detail = _detail(s, get_case(s, case_id))
+    return respond(detail_schema, detail)
 
 
-def _detail(case: Case, items) -> dict:
+def _summary(case: Case, unread: int) -> dict:
     return {
         "id": case.id,
         "created_at": case.created_at,
         "status": case.status,
         "status_changed_at": case.status_changed_at,
         "change_seq": case.change_seq,
-        "items": items,
+        "unread_messages": unread,
+    }
+
+
+def _detail(s, case: Case) -> dict:
+    marks = {reader: conversation.read_mark(s, case.id, reader) for reader in (conversation.CITIZEN,
+                                                                                conversation.POLICE)}
+    return {
+        **_summary(case, conversation.unread_messages(s, [case.id])[case.id]),
+        "items": list(case.items),
+        "has_mailbox": s.scalar(select(Mailbox.id).where(Mailbox.case_id == case.id)) is not None,
+        "read_by_police_up_to": marks["police"].up_to_seq if marks["police"] else None,
+        "read_by_citizen_up_to": marks["citizen"].up_to_seq if marks["citizen"] else None,
     }

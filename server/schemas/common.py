@@ -36,4 +36,6 @@ class ItemReceiptSchema(Schema):
 
 
 class HealthSchema(Schema):
-    status = fields.String(required=True)
+    status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded"]))
+    reasons = fields.List(fields.String(validate=validate.OneOf(["low_disk", "storage_budget"])), required=True,
+                          metadata={"description": "why it is degraded: new uploads get 507 meanwhile"})

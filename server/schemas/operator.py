@@ -4,6 +4,7 @@ from envelope.vocabulary import STATUSES
 
 from ..ids import MAX_INT64
 from .common import KINDS
+from .mailbox import ReadMarkSchema
 
 
 class LoginSchema(Schema):
@@ -35,8 +36,11 @@ class ItemSchema(Schema):
     part_index = fields.Integer(required=True)
     size = fields.Integer(required=True)
     sha256 = fields.String(required=True)
-    received_at = fields.DateTime(required=True, metadata={"description": "rounded down to the server's time resolution"})
+    received_at = fields.DateTime(required=True,
+                                  metadata={"description": "rounded down to the server's time resolution"})
     seq = fields.Integer(required=True, metadata={"description": "position in the change feed"})
+    position = fields.Integer(required=True, metadata={"description": "1, 2, 3… within the case"})
+    sender = fields.String(required=True, validate=validate.OneOf(["citizen", "police"]))
 
 
 class CaseSchema(Schema):
@@ -45,10 +49,15 @@ class CaseSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     status_changed_at = fields.DateTime(allow_none=True)
     change_seq = fields.Integer(required=True)
+    unread_messages = fields.Integer(required=True, metadata={"description": "citizen messages after the police's "
+                                                                            "read mark"})
 
 
 class CaseDetailSchema(CaseSchema):
     items = fields.List(fields.Nested(ItemSchema), required=True)
+    has_mailbox = fields.Boolean(required=True, metadata={"description": "replies can be sent (and read)"})
+    read_by_police_up_to = fields.Integer(required=True, allow_none=True, metadata={"description": "feed seq"})
+    read_by_citizen_up_to = fields.Integer(required=True, allow_none=True, metadata={"description": "feed seq"})
 
 
 class ChangesQuerySchema(Schema):
@@ -56,9 +65,20 @@ class ChangesQuerySchema(Schema):
     limit = fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
+class TombstoneSchema(Schema):
+    case_id = fields.String(required=True)
+    seq = fields.Integer(required=True, metadata={"description": "position in the change feed"})
+    reason = fields.String(required=True, metadata={"description": "the retention rule, e.g. `closed_90d`, "
+                                                                   "`not_actionable_30d`, `no_report`"})
+
+
 class ChangesSchema(Schema):
     cases = fields.List(fields.Nested(CaseSchema), required=True, metadata={"description": "cases changed since"})
     items = fields.List(fields.Nested(ItemSchema), required=True, metadata={"description": "items stored since"})
+    deleted = fields.List(fields.Nested(TombstoneSchema), required=True,
+                          metadata={"description": "cases deleted since by the retention policy: remove every "
+                                                   "copy (ciphertext and decrypted)"})
+    reads = fields.List(fields.Nested(ReadMarkSchema), required=True, metadata={"description": "read marks moved since"})
     cursor = fields.Integer(required=True, metadata={"description": "pass as since= to continue"})
     more = fields.Boolean(required=True)
 

@@ -28,6 +28,7 @@ ACTIONS = (
     "login", "login_failed", "logout", "second_factor_enrolled", "recovery_code_used",
     "status_changed", "assigned", "note_added", "content_downloaded", "reply_sent", "exported",
     "officer_added", "officer_removed",
+    "retention_deleted",  # by the server itself (no actor): server.services.retention
 )
 MAX_DETAIL = 500
 

@@ -25,6 +25,7 @@ from ..config import Settings
 from ..errors import ApiError, Conflict
 from ..streams import iter_exactly, read_exactly
 from ..models import Item, Upload
+from . import audit, conversation, storage
 from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .feed import next_seq
@@ -40,21 +41,33 @@ def put_item(
     body: BinaryIO,
     length: int,
     digest: str | None,
+    sender: str = conversation.CITIZEN,
+    actor: str | None = None,
 ) -> tuple[Item, bool]:
     with session.begin():
-        get_case(session, case_id)  # 404 before reading the body
+        case = get_case(session, case_id)  # 404 before reading the body
+        if sender == conversation.POLICE:
+            conversation.require_mailbox(session, case.id)
+    storage.check(session, settings, incoming=length, reserve=length)  # 507 before reading it
     # Read and check the header before writing anything: plaintext never reaches the disk.
     prefix = read_exactly(body, min(FIXED_HEADER_SIZE, length))
     size = envelopes.header_length(prefix)
     raw_header = prefix + read_exactly(body, max(0, min(size, length) - len(prefix)))
     header = envelopes.check_header(
-        raw_header, case_id=case_id, item_id=item_id, total_size=length, max_size=settings.max_direct_put_bytes
+        raw_header, case_id=case_id, item_id=item_id, total_size=length, max_size=settings.max_direct_put_bytes,
+        kinds=conversation.POLICE_KINDS if sender == conversation.POLICE else conversation.CITIZEN_KINDS,
     )
+    conversation.check_incoming(header, settings, sender)
+    if sender == conversation.CITIZEN:
+        with session.begin():  # refused before the body is read (a retry of a stored one passes)
+            if session.get(Item, item_id) is None:
+                conversation.check_rate(session, settings, case_id, header.kind)
     spooled = blobs.spool(chain([raw_header], iter_exactly(body, length - len(raw_header))))
     if digest is not None and digest != spooled.sha256:
         spooled.discard()
         raise ApiError("the body does not match its Content-Digest", code="digest_mismatch", status=422)
-    return commit_item(session, settings, blobs, case_id=case_id, header=header, spooled=spooled, from_upload=False)
+    return commit_item(session, settings, blobs, case_id=case_id, header=header, spooled=spooled, from_upload=False,
+                       sender=sender, actor=actor)
 
 
 def commit_item(
@@ -66,6 +79,8 @@ def commit_item(
     header: Header,
     spooled: Spooled,
     from_upload: bool,
+    sender: str = conversation.CITIZEN,
+    actor: str | None = None,  # the operator who sent a reply: recorded in the audit trail
 ) -> tuple[Item, bool]:
     item_id = header.envelope_id.hex()
     key = None  # set once the blob is under its final name
@@ -81,7 +96,9 @@ def commit_item(
                 raise Conflict("a chunked upload with this id is in progress", code="upload_in_progress")
             slot = slot_for(header.kind, header.part_index)
             check_slot(session, case_id, slot, item_id=item_id)
-            check_room(session, settings, case_id, size=spooled.size, item_id=item_id, new_upload=False)
+            if sender == conversation.CITIZEN:  # the limits hold anonymous senders back, not operators
+                check_room(session, settings, case_id, size=spooled.size, item_id=item_id, new_upload=False)
+                conversation.check_rate(session, settings, case_id, header.kind)
             key = blobs.item_key(case_id, item_id, spooled.sha256)
             blobs.commit_item(spooled, key)
             item = Item(
@@ -95,8 +112,14 @@ def commit_item(
                 blob_key=key,
                 received_at=coarse_now(settings.time_resolution),
                 seq=next_seq(session),
+                position=conversation.next_position(session, case_id),
+                sender=sender,
             )
             session.add(item)
+            conversation.touch_mailbox(session, case_id)
+            if actor is not None:
+                audit.record(session, settings.time_resolution, "reply_sent", actor=actor, case_id=case_id,
+                             item_id=item_id, detail={"kind": item.kind, "part": item.part_index})
             if from_upload:
                 # chunk rows go with it (ON DELETE CASCADE)
                 session.execute(delete(Upload).where(Upload.item_id == item_id))

@@ -36,7 +36,8 @@ def wait_seconds(session: Session, username: str, t: datetime) -> int:
 
 def failed(session: Session, settings: Settings, username: str, t: datetime) -> int:
     """Count a failure; returns the seconds the next attempt must wait."""
-    session.execute(delete(LoginThrottle).where(LoginThrottle.not_before < t.timestamp() - settings.login_decay_seconds))
+    forgotten = t.timestamp() - settings.login_decay_seconds
+    session.execute(delete(LoginThrottle).where(LoginThrottle.not_before < forgotten))
     row = session.get(LoginThrottle, _key(username), with_for_update=True)
     if row is None:
         row = LoginThrottle(key=_key(username), failures=0, not_before=int(t.timestamp()))

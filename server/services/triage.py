@@ -8,12 +8,13 @@ from sqlalchemy.orm import Session
 from ..config import Settings
 from ..errors import NotFound
 from ..models import Case, Item
-from . import audit, feed
+from . import audit, conversation, feed
 from .cases import get_case
 from .clock import coarse_now
 
 
-def set_status(session: Session, settings: Settings, case_id: str, status: str, *, actor: str) -> tuple[Case, list[Item]]:
+def set_status(session: Session, settings: Settings, case_id: str, status: str, *,
+               actor: str) -> tuple[Case, list[Item]]:
     with session.begin():
         case = get_case(session, case_id, lock=True)
         if case.status != status:
@@ -21,6 +22,7 @@ def set_status(session: Session, settings: Settings, case_id: str, status: str, 
             case.status = status
             case.status_changed_at = coarse_now(settings.time_resolution)
             case.change_seq = feed.next_seq(session)
+            conversation.touch_mailbox(session, case_id)  # the citizen's screen shows the status
             audit.record(session, settings.time_resolution, "status_changed", actor=actor, case_id=case_id,
                          detail={"from": previous, "to": status})
         items = list(case.items)

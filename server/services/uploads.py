@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,8 @@ from ..config import Settings
 from ..errors import ApiError, Conflict, NotFound, Unprocessable
 from ..filetimes import open_noatime
 from ..streams import iter_exactly
-from ..models import Item, Upload, UploadChunk
+from ..models import Item, ItemKind, Upload, UploadChunk
+from . import conversation, storage
 from .cases import check_room, check_slot, get_case, slot_for
 from .clock import coarse_now
 from .items import commit_item, same_or_conflict
@@ -88,25 +89,26 @@ def create(
         raise ApiError("header must be base64", code="invalid_request") from None
     header = envelopes.check_header(raw, case_id=case_id, item_id=item_id, total_size=size,
                                     max_size=settings.max_item_bytes)
+    conversation.check_incoming(header, settings, conversation.CITIZEN)
     if len(raw) != header.size:
         raise Unprocessable("header holds bytes beyond the envelope header", code="not_an_envelope",
                             details={"reason": "trailing_data"})
     params = dict(size=size, chunk_size=chunk_size, sha256=sha256, header_sha256=hashlib.sha256(raw).hexdigest())
+    known = _existing(session, case_id, item_id, params, chunk_size)
+    if known is not None:
+        return known, False
+    # Room for the chunks and for the assembled copy that complete() writes before it frees them.
+    storage.check(session, settings, incoming=2 * size, reserve=size)
     try:
         with session.begin():
             get_case(session, case_id, lock=True)
-            item = session.get(Item, item_id)
-            if item is not None:
-                same_or_conflict(item, case_id, sha256)
-                return completed_state(item, chunk_size), False
-            upload = session.get(Upload, item_id)
-            if upload is not None:
-                if upload.case_id != case_id or any(getattr(upload, k) != v for k, v in params.items()):
-                    raise Conflict("an upload with this id exists with other parameters", code="upload_conflict")
-                return state_of(upload, _received(session, item_id)), False
+            known = _existing(session, case_id, item_id, params, chunk_size)
+            if known is not None:
+                return known, False
             slot = slot_for(header.kind, header.part_index)
             check_slot(session, case_id, slot, item_id=item_id)
             check_room(session, settings, case_id, size=size, item_id=item_id, new_upload=True)
+            conversation.check_rate(session, settings, case_id, header.kind, pending=_open_messages(session, case_id))
             upload = Upload(item_id=item_id, case_id=case_id, kind=KIND_NAMES[header.kind].value,
                             part_index=header.part_index, slot=slot, header_size=header.size,
                             created_at=coarse_now(settings.time_resolution), **params)
@@ -115,6 +117,27 @@ def create(
         raise Conflict("another upload for this id or part started at the same moment; retry",
                        code="upload_conflict") from None
     return state_of(upload, []), True
+
+
+def _open_messages(session: Session, case_id: str) -> int:
+    return session.scalar(select(func.count(Upload.item_id)).where(Upload.case_id == case_id,
+                                                                    Upload.kind == ItemKind.MESSAGE.value))
+
+
+def _existing(session: Session, case_id: str, item_id: str, params: dict, chunk_size: int) -> UploadState | None:
+    """The state of this very upload if it exists already (or became an item), else None."""
+    with session.begin_nested() if session.in_transaction() else session.begin():
+        get_case(session, case_id)
+        item = session.get(Item, item_id)
+        if item is not None:
+            same_or_conflict(item, case_id, params["sha256"])
+            return completed_state(item, chunk_size)
+        upload = session.get(Upload, item_id)
+        if upload is not None:
+            if upload.case_id != case_id or any(getattr(upload, k) != v for k, v in params.items()):
+                raise Conflict("an upload with this id exists with other parameters", code="upload_conflict")
+            return state_of(upload, _received(session, item_id))
+    return None
 
 
 def _received(session: Session, item_id: str) -> list[int]:
@@ -172,6 +195,7 @@ def put_chunk(
         if held.sha256 != digest:
             raise Conflict(f"chunk {index} is already held with other bytes", code="chunk_conflict")
         return False  # the same chunk again: nothing to do (the body is left unread)
+    storage.check(session, settings, incoming=length)  # its bytes were reserved when the upload began
     pieces = iter_exactly(body, length)
     if index == 0:
         pieces = _check_first_chunk(pieces, header_size, header_sha)
@@ -247,6 +271,7 @@ def complete(session: Session, settings: Settings, blobs: BlobStore, *, case_id:
             raise Conflict(f"{len(missing)} of {n} chunks are missing", code="upload_incomplete",
                            details={"missing": missing[:1000]})
         declared, size, chunk_size = upload.sha256, upload.size, upload.chunk_size
+    storage.check(session, settings, incoming=size)  # the assembled copy, before the chunks go
     try:
         spooled = blobs.spool(_concatenate(blobs, item_id, [chunks[i] for i in range(n)]))
     except _ChunkLost as lost:

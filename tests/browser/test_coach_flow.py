@@ -53,7 +53,8 @@ def test_review_shows_what_will_be_sent_then_sends_with_the_coach_verdict(app_se
     page.locator('[name="people.0.height"]').fill("grand, maigre")
     page.get_by_role("button", name="Ajouter une personne").click()
     page.locator('[name="people.1.role"]').fill("guetteur sur le muret")
-    page.locator('[name="details"]').fill("CANARY-DETAILS une 208 blanche GH-218-KP passe, le conducteur tend une liasse")
+    page.locator('[name="details"]').fill(
+        "CANARY-DETAILS une 208 blanche GH-218-KP passe, le conducteur tend une liasse")
     page.locator('[data-input="gallery"]').set_input_files(str(photo))
     expect(page.locator('.file [data-status="sealed"]')).to_have_count(1, timeout=120_000)
 
@@ -203,7 +204,8 @@ def test_contact_details_are_checked_with_a_clear_message(app_server, page):
     page.get_by_role("button", name="Modifier").click()
     phone.fill("")
     page.get_by_role("button", name="Relire avant l'envoi").click()
-    expect(page.locator('[data-field-error="contact.phone"]')).to_contain_text("Donnez un téléphone ou une adresse e-mail")
+    expect(page.locator('[data-field-error="contact.phone"]')).to_contain_text(
+        "Donnez un téléphone ou une adresse e-mail")
     assert page.js_errors == []
 
 
@@ -239,7 +241,8 @@ def test_a_draft_is_kept_only_when_asked_restored_after_a_reload_and_gone_after_
     expect(page.locator('.file [data-status="sealed"]')).to_have_count(1, timeout=120_000)
     page.wait_for_timeout(1_200)  # the keeper saves a moment after the last change
     stored = kept_draft(page)
-    assert stored["keys"] == ["caseId", "ciphertext", "iv", "kdf", "v"] and re.fullmatch(r"[0-9a-f]{32}", stored["caseId"])
+    assert stored["keys"] == ["caseId", "ciphertext", "iv", "kdf", "v"]
+    assert re.fullmatch(r"[0-9a-f]{32}", stored["caseId"])
     assert stored["kdf"] == {"saltLength": 16, "opslimit": 3, "memlimit": 64 * 1024 * 1024}
     assert "CANARY" not in stored["text"] and "Brulard" not in stored["text"] and "doudoune" not in stored["text"]
 

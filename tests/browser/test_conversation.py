@@ -30,7 +30,9 @@ from tests.browser.helpers import (
     wait_for_key,
     wait_for_service_worker,
 )
-from tests.browser.test_app_shell import AXE, assert_no_raw_text, axe_violations
+from tests.browser.test_app_shell import assert_no_raw_text, axe_violations
+from tests.browser.test_report_flow import exiftool, frames_md5
+from tests.media.fixtures import CANARIES as MEDIA_CANARIES
 from tests.support.desk import desk
 from tests.support.netproxy import NetProxy, path_matches
 from tests.support.pg import free_port
@@ -71,12 +73,25 @@ def type_receipt(page: Page, receipt: str) -> None:
 def open_conversation(page: Page, receipt: str) -> None:
     type_receipt(page, receipt)
     page.get_by_role("button", name="Ouvrir la conversation").click()
-    page.wait_for_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
+    expect(page).to_have_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
     expect(page.locator("h1")).to_have_text("Votre conversation avec la police")
 
 
 def mailbox_requests(srv) -> list[bytes]:
     return [r for r in srv.requests() if b"/api/v1/mailbox" in r.split(b"\r\n", 1)[0]]
+
+
+def phone_outbox(page: Page, case_id: str) -> list[str]:
+    """The states of the case's items the phone has not delivered yet."""
+    return page.evaluate("""async (caseId) => {
+        const db = await new Promise(r => {
+          const q = indexedDB.open('tipline-outbox'); q.onsuccess = () => r(q.result);
+        });
+        const items = await new Promise(r => { const q = db.transaction('items').objectStore('items').index('byCase')
+            .getAll(caseId); q.onsuccess = () => r(q.result); });
+        db.close();
+        return items.filter(i => i.state !== 'delivered').map(i => `${i.kind}:${i.state}`);
+    }""", case_id)
 
 
 def swap_two(receipt: str) -> str:
@@ -103,7 +118,8 @@ def test_a_mistyped_receipt_is_caught_at_once_and_nothing_is_asked(app_server, p
     expect(page.locator("[data-receipt-error]")).to_contain_text("faute de frappe")
     # a character no receipt holds, at once, with its place
     type_receipt(page, "7K3 MQU")
-    expect(page.locator("[data-receipt-error]")).to_contain_text("« U » ne peut pas figurer dans un reçu (caractère n° 6)")
+    expect(page.locator("[data-receipt-error]")).to_contain_text(
+        "« U » ne peut pas figurer dans un reçu (caractère n° 6)")
     # too short, said on submit only
     type_receipt(page, receipt[:9])
     expect(page.locator("[data-receipt-error]")).to_have_text("")
@@ -154,7 +170,7 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
 
     # the citizen opens the conversation from the sent screen (the receipt is still in memory)
     page.locator("[data-open-conversation]").click()
-    page.wait_for_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
+    expect(page).to_have_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
     expect(page.locator("[data-conversation-status]")).to_contain_text("Reçu")
     expect(page.locator("[data-report-summary]")).to_contain_text("Votre signalement du")
     page.evaluate("window.__sameDocument = true")  # a reload would forget this
@@ -185,7 +201,8 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
     expect(mine.locator('[data-message-state="sent"], [data-message-state="read"]')).to_be_visible(timeout=120_000)
     held = requests.get(f"{srv.url}/api/v1/cases/{case_id}", timeout=10).json()["items"]
     kinds = sorted(i["kind"] for i in held)
-    assert kinds.count("message") == 1 and kinds.count("attachment") == 1, kinds  # exactly once
+    assert kinds == ["attachment", "message", "reply", "report"], kinds  # exactly once each
+    assert phone_outbox(page, case_id) == []  # nothing left to send on the phone
 
     # the desk decrypts the message and its photo, which has no metadata left
     desk(srv.desk_home, "sync", "--quiet")
@@ -196,7 +213,12 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
     jpegs = [p for p in case_dir.rglob("*") if p.is_file() and p.read_bytes()[:3] == b"\xff\xd8\xff"]
     assert jpegs, sorted(str(p.relative_to(case_dir)) for p in case_dir.rglob("*"))
     for decrypted in jpegs:
-        assert scan_requests([decrypted.read_bytes()], EXIF_MARKERS) == [], decrypted
+        meta = exiftool(decrypted)
+        leaks = [k for k in meta if k.split(":")[-1] in ("GPSLatitude", "GPSLongitude", "GPSPosition", "Make", "Model",
+                                                          "Comment", "ThumbnailImage", "Software", "SerialNumber")]
+        assert leaks == [], (decrypted.name, leaks)
+        assert scan_requests([decrypted.read_bytes()], [c.encode() for c in MEDIA_CANARIES.values()]) == []
+        assert frames_md5(decrypted) == frames_md5(photo)  # the picture itself is intact
 
     # another phone (a fresh browser profile) with the same receipt reads the whole thread
     other = chromium.new_context(viewport={"width": 320, "height": 700}, locale="fr-FR")
@@ -207,9 +229,14 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
         expect(phone.locator('[data-from="police"] [data-message-text]')).to_have_text(REPLY_CANARY, timeout=30_000)
         expect(phone.locator('[data-from="citizen"] [data-message-text]')).to_have_text(MESSAGE_CANARY)
         expect(phone.locator('[data-from="citizen"]')).to_contain_text("IMG_3001.jpg")
-        page.evaluate(AXE)
         assert axe_violations(phone) == []
         assert phone.evaluate("document.documentElement.scrollWidth") <= 320
+        assert_no_raw_text(phone)
+        small = phone.evaluate("""() => [...document.querySelectorAll('main button, main a, main input, main textarea')]
+            .filter(e => e.offsetParent !== null && !e.closest('p, li, dd'))
+            .map(e => [e.outerHTML.slice(0, 60), (e.type === 'checkbox' ? e.closest('.check') : e)
+              .getBoundingClientRect().height]).filter(([, h]) => h < 44)""")
+        assert small == []  # thumb-sized targets
         # what that phone keeps: ciphertext and counts, never a decrypted word
         stored = phone.evaluate("""async () => {
             const out = [];
@@ -237,32 +264,54 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
     assert page.js_errors == []
 
 
-def test_quick_exit_forgets_the_conversation_and_a_kept_receipt(app_server, page):
+def test_unread_replies_are_marked_at_home_and_quick_exit_forgets_the_kept_receipt(app_server, page):
     needs_mailboxes(app_server)
     page.context.route("https://www.google.fr/**", lambda route: route.fulfill(body="<title>Google</title>",
                                                                              content_type="text/html"))
     open_app(page, app_server.url, "signaler")
     wait_for_key(page)
     fill_report(page, {"place.text": "CANARY-LIEU devant le hall B"})
-    send(page)
+    case_id = send(page)
     receipt = page.locator("[data-receipt]").inner_text()
     wait_delivered(page)
+    assert desk_decrypt(app_server)[case_id]["verdict"] == "VERIFIED"
+    # the citizen comes back with the receipt and keeps it on this phone
     open_app(page, app_server.url, "recu")
     type_receipt(page, receipt)
     page.locator("[data-keep-receipt]").check()
     page.get_by_role("button", name="Ouvrir la conversation").click()
-    page.wait_for_url(re.compile(r"#/conversation/[0-9a-f]{32}$"), timeout=60_000)
-    kept = page.evaluate("""async () => {
-        const db = await new Promise(r => { const q = indexedDB.open('tipline-mailbox'); q.onsuccess = () => r(q.result); });
-        const all = await new Promise(r => { const q = db.transaction('mailboxes').objectStore('mailboxes').getAll();
-          q.onsuccess = () => r(q.result); });
-        db.close();
-        return all.map(r => r.receipt ?? null);
-    }""")
-    assert kept == [receipt]
+    expect(page).to_have_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
+    assert stored_receipts(page) == [receipt]
+    page.get_by_role("button", name="Fermer la conversation").click()
+    expect(page.locator("h1")).to_have_text("Signaler un trafic de stupéfiants")
+    # the police answer while the app is closed; opened again, the home screen says so, in a count
+    desk(app_server.desk_home, "reply", case_id, "--text", REPLY_CANARY)
+    page.reload()
+    marker = page.locator(f'[data-unread="{case_id}"]')
+    expect(marker).to_contain_text("1 nouvelle", timeout=60_000)
+    assert "CANARY" not in page.inner_text("main")  # counted, not read
+    marker.get_by_role("link", name="Lire la réponse").click()
+    expect(page.locator('[data-from="police"] [data-message-text]')).to_have_text(REPLY_CANARY, timeout=60_000)
+    page.get_by_role("button", name="Fermer la conversation").click()
+    expect(page.locator("[data-unread]")).to_have_count(0)  # read now
+    # quick exit: the kept receipt, the conversation's records and its ciphertext go
     page.get_by_role("button", name="Quitter rapidement").click()
     page.wait_for_url("https://www.google.fr/**")
     open_app(page, app_server.url)
     names = page.evaluate("async () => (await indexedDB.databases()).map(d => d.name)")
     assert "tipline-mailbox" not in names
     expect(page.locator("[data-unread]")).to_have_count(0)
+    assert page.js_errors == []
+
+
+def stored_receipts(page: Page) -> list[str | None]:
+    """The receipts the phone's conversation records keep (None: not kept)."""
+    return page.evaluate("""async () => {
+        const db = await new Promise(r => {
+          const q = indexedDB.open('tipline-mailbox'); q.onsuccess = () => r(q.result);
+        });
+        const all = await new Promise(r => { const q = db.transaction('mailboxes').objectStore('mailboxes').getAll();
+          q.onsuccess = () => r(q.result); });
+        db.close();
+        return all.map(r => r.receipt ?? null);
+    }""")

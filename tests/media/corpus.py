@@ -185,7 +185,7 @@ def metadata_blocks(path: Path) -> list[tuple[str, bytes]]:
     data = path.read_bytes()
     blocks = [("Exif", exif_block(path)), ("XMP", run("exiftool", "-b", "-XMP", path, text=False))]
     blocks += icc_device_blocks(path)
-    if data[4:8] in (b"ftyp", b"wide", b"mdat", b"moov") and not path.suffix.lower() in (".heic", ".avif"):
+    if data[4:8] in (b"ftyp", b"wide", b"mdat", b"moov") and path.suffix.lower() not in (".heic", ".avif"):
         blocks += video_metadata_blocks(data)
     return [(name, block) for name, block in blocks if block]
 

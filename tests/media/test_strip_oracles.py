@@ -16,7 +16,7 @@ import pytest
 from tests.media.corpus import decoded, leaks, rendering
 from tests.media.fixtures import (
     CANARIES, CLI, FORBIDDEN_TAG, LAT, ZERO_DATE, MediaFactory, exiftool_tags, ffmpeg, ffprobe, frame_hashes,
-    mat2_show, metadata_keys, packet_ranges, png_chunks, run, same_bytes, strip_file, tool, top_level_boxes, webp_chunks,
+    mat2_show, metadata_keys, packet_ranges, png_chunks, same_bytes, strip_file, tool, top_level_boxes, webp_chunks,
 )
 
 JFIF_TAGS = {"JFIF:JFIFVersion", "JFIF:ResolutionUnit", "JFIF:XResolution", "JFIF:YResolution",
@@ -82,7 +82,8 @@ def test_screen_colour_profile_keeps_its_colours_without_naming_the_screen(media
     the same through Little CMS, the screen's names, serial number and calibration are gone."""
     source = media.icc_jpeg()
     before = exiftool_tags(source)
-    assert {"ICC_Profile:MakeAndModel", "ICC_Profile:VideoCardGamma", "ICC_Profile:ProfileDescriptionML-fr-FR"} <= set(before)
+    assert {"ICC_Profile:MakeAndModel", "ICC_Profile:VideoCardGamma",
+            "ICC_Profile:ProfileDescriptionML-fr-FR"} <= set(before)
     out = cleaned(source, tmp_path, mediaType="image/jpeg", removed=["make_model", "serial", "icc_device", "comment"],
                   kept=["icc_profile"])
     tags = exiftool_tags(out)

@@ -104,9 +104,10 @@ def test_one_report_and_one_envelope_per_attachment_part(client, test_keys):
     a2, d2, _ = envelope(case_id, test_keys.public_keys, kind=Kind.ATTACHMENT, part=1)
     assert put_item(client, case_id, a1, d1).status_code == 201
     assert put_item(client, case_id, a2, d2).json["error"] == "slot_taken"
-    # messages have no slot: as many as the limits allow
-    for _ in range(3):
-        m, dm, _ = envelope(case_id, test_keys.public_keys, kind=Kind.MESSAGE, part=1)
+    # messages (part 0) and their attachments (parts 1024 and up) have no slot: as many as the limits allow
+    for part in (0, 0, 1024, 1024):
+        m, dm, _ = envelope(case_id, test_keys.public_keys, kind=Kind.MESSAGE if part == 0 else Kind.ATTACHMENT,
+                            part=part)
         assert put_item(client, case_id, m, dm).status_code == 201
 
 
@@ -118,7 +119,8 @@ def test_item_into_unknown_case(client, test_keys):
 
 
 @pytest.mark.parametrize("bad", ["..%2F..%2Fetc", "%2E%2E", "ABCDEF0123456789ABCDEF0123456789", "abc",
-                                 "0123456789abcdef0123456789abcdeff", "%C3%A9" * 16, "0123456789abcdef0123456789abcde%00", "0123456789abcdef0123456789abcdef%0A",
+                                 "0123456789abcdef0123456789abcdeff", "%C3%A9" * 16,
+                                 "0123456789abcdef0123456789abcde%00", "0123456789abcdef0123456789abcdef%0A",
                                  "g123456789abcdef0123456789abcdef"])
 def test_bad_ids_are_a_clear_400(client, bad):
     for method, url in (("put", f"/api/v1/cases/{bad}"), ("get", f"/api/v1/cases/{bad}"),

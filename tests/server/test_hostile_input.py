@@ -27,6 +27,21 @@ def auth(app, client):
     return {"Authorization": f"Bearer {r.json['token']}"}
 
 
+@pytest.fixture
+def mailbox_auth(client):
+    """A mailbox token, for the routes documented with the mailboxToken scheme."""
+    from tests.support.mailbox import login, receipt_keys, registration, work
+
+    keys = receipt_keys(0)
+    assert client.put(f"/api/v1/cases/{new_id()}", json=registration(keys), headers=work(client)).status_code == 201
+    return login(client, keys)
+
+
+def headers_for(path: str, method: str, auth: dict, mailbox_auth: dict) -> dict:
+    op = build_spec()["paths"][path][method]
+    return mailbox_auth if {"mailboxToken": []} in op.get("security", []) else auth
+
+
 def concrete(path: str, case_id: str) -> str:
     """A documented path with real ids (the case exists) and chunk 0."""
     return path.replace("{case_id}", case_id).replace("{item_id}", new_id()).replace("{index}", "0")
@@ -44,7 +59,7 @@ def json_operations():
                                                op.get("requestBody", {}).get("content", {}))]
 
 
-def test_every_json_route_refuses_deep_nesting(client, auth):
+def test_every_json_route_refuses_deep_nesting(client, auth, mailbox_auth):
     case_id = open_case(client)
     routes = json_operations()
     assert len(routes) >= 3
@@ -52,7 +67,8 @@ def test_every_json_route_refuses_deep_nesting(client, auth):
         body = "[" * depth + "]" * depth
         for path, method in routes:
             r = client.open(concrete(path, case_id), method=method.upper(), data=body,
-                            headers={"Content-Type": "application/json", **auth})
+                            headers={"Content-Type": "application/json",
+                                     **headers_for(path, method, auth, mailbox_auth)})
             assert r.status_code in (400, 413), (path, depth, r.status_code, r.json)
             if len(body) <= 64 * 1024:
                 assert r.json["error"] == "json_too_deep", (path, r.json)
@@ -80,7 +96,7 @@ def case_and_upload(client, test_keys):
     return case_id, item_id, data, result.header.size
 
 
-def test_integers_beyond_64_bits_are_400_everywhere(client, auth, case_and_upload):
+def test_integers_beyond_64_bits_are_400_everywhere(client, auth, mailbox_auth, case_and_upload):
     case_id, item_id, data, hsize = case_and_upload
     assert create_upload(client, case_id, item_id, data, hsize, CHUNK).status_code == 201
     checked = 0
@@ -98,7 +114,8 @@ def test_integers_beyond_64_bits_are_400_everywhere(client, auth, case_and_uploa
                     url = url.replace("{index}", "0") + f"?{param['name']}={value}"
                 r = client.open(url, method=method.upper(), data=b"x" * CHUNK,
                                 headers={"Content-Type": "application/octet-stream",
-                                         "Content-Digest": "sha-256=:" + "A" * 43 + "=:", **auth})
+                                         "Content-Digest": "sha-256=:" + "A" * 43 + "=:",
+                                         **headers_for(path, method, auth, mailbox_auth)})
                 assert r.status_code == 400, (method, url, r.status_code, r.json)
                 checked += 1
     assert checked >= 8
@@ -109,10 +126,10 @@ def test_integers_beyond_64_bits_are_400_everywhere(client, auth, case_and_uploa
 
 def test_every_integer_of_every_input_schema_is_bounded():
     """Any integer a client sends reaches the database within a BIGINT (a class-level check)."""
-    from server.schemas import citizen, operator  # noqa: F401  (every schema module)
+    from server.schemas import citizen, mailbox, operator  # noqa: F401  (every schema module)
 
     found = 0
-    for module in (citizen, operator):
+    for module in (citizen, operator, mailbox):
         for name in dir(module):
             schema = getattr(module, name)
             if not (isinstance(schema, type) and issubclass(schema, schemas_base())):

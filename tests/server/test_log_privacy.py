@@ -108,5 +108,6 @@ def test_citizen_requests_are_not_logged_at_info_even_when_refused(client, caplo
     with caplog.at_level(logging.INFO, logger="tipline"):
         assert client.put("/api/v1/cases/not-an-id").status_code == 400
         assert client.get(f"/api/v1/cases/{new_id()}").status_code == 404
-        assert client.put(f"/api/v1/cases/{new_id()}", headers=work_headers(flask_get(client), "case")).status_code == 201
+        headers = work_headers(flask_get(client), "case")
+        assert client.put(f"/api/v1/cases/{new_id()}", headers=headers).status_code == 201
     assert [r.getMessage() for r in caplog.records if r.name == "tipline.requests"] == []

@@ -2,6 +2,7 @@
 models and the migrations agree; the app refuses an unmigrated database."""
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -120,8 +121,8 @@ def test_0002_coarsens_every_stored_time(empty_url, resolution):
     engine = make_engine(empty_url)
     try:
         with engine.begin() as conn:
-            def insert(table, **values):
-                conn.execute(Base.metadata.tables[table].insert().values(**values))
+            def insert(table, **values):  # the columns of that revision only, not the models' defaults
+                conn.execute(sa.table(table, *map(sa.column, values)).insert().values(**values))
 
             insert("cases", id="a" * 32, created_at=exact, status="useful", status_changed_at=exact, change_seq=1)
             insert("cases", id="e" * 32, created_at=exact, status="new", status_changed_at=None, change_seq=3)
@@ -152,7 +153,8 @@ def test_0002_coarsens_every_stored_time(empty_url, resolution):
 
             from server.models import UTCDateTime
 
-            old_operators = table("operators", column("created_at", UTCDateTime()), column("locked_until", UTCDateTime()))
+            old_operators = table("operators", column("created_at", UTCDateTime()),
+                                  column("locked_until", UTCDateTime()))
             assert conn.execute(select(old_operators)).one() == (down, up)
             assert conn.execute(text("SELECT count(*) FROM operator_tokens")).scalar_one() == 0
             # the rest of each row is untouched
@@ -190,5 +192,43 @@ def test_0006_unit_keeps_operators_and_starts_an_empty_audit_chain(empty_url):
             assert "failed_logins" in {c["name"] for c in inspect(conn).get_columns("operators")}
             assert "audit_log" not in inspect(conn).get_table_names()
             assert conn.execute(text("SELECT count(*) FROM counters WHERE name = 'audit'")).scalar_one() == 0
+    finally:
+        engine.dispose()
+
+
+def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
+    """Items stored before 0003 get their position in their case (feed order) and sender
+    "citizen"; the head schema is exactly what the models describe; the downgrade works."""
+    runner.upgrade(empty_url, "0004_front")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            def insert(table, **values):
+                conn.execute(sa.table(table, *map(sa.column, values)).insert().values(**values))
+
+            for n, case in enumerate(("a" * 32, "e" * 32)):
+                insert("cases", id=case, created_at=sa.func.current_timestamp(), status="new", change_seq=10 + n)
+            for seq, (item, case) in enumerate([("1", "a"), ("2", "e"), ("3", "a"), ("4", "a")], start=1):
+                insert("items", id=item * 32, case_id=case * 32, kind="attachment", part_index=seq,
+                       slot=f"attachment:{seq}", size=4288, sha256="c" * 64, blob_key=item,
+                       received_at=sa.func.current_timestamp(), seq=seq)
+    finally:
+        engine.dispose()
+    runner.upgrade(empty_url)
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, position, sender FROM items ORDER BY seq")).all()
+            assert [(r[0][0], r[1], r[2]) for r in rows] == [("1", 1, "citizen"), ("2", 1, "citizen"),
+                                                             ("3", 2, "citizen"), ("4", 3, "citizen")]
+            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+        assert diff == []
+    finally:
+        engine.dispose()
+    runner.downgrade(empty_url, "0004_front")
+    engine = make_engine(empty_url)
+    try:
+        assert "mailboxes" not in inspect(engine).get_table_names()
+        assert "position" not in {c["name"] for c in inspect(engine).get_columns("items")}
     finally:
         engine.dispose()

@@ -21,7 +21,8 @@ def test_openapi_is_valid_and_committed():
     spec = build_spec()
     validate(spec)
     committed = REPO / "docs" / "openapi.json"
-    assert committed.read_text() == render(), "docs/openapi.json is stale: run tipline-server openapi --out docs/openapi.json"
+    assert committed.read_text() == render(), \
+        "docs/openapi.json is stale: run tipline-server openapi --out docs/openapi.json"
 
 
 @pytest.mark.parametrize("db_kind", ["sqlite"], indirect=False)

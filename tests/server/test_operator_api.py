@@ -33,6 +33,7 @@ OPERATOR_ROUTES = [
     ("get", f"/api/operator/v1/cases/{'a' * 32}"),
     ("put", f"/api/operator/v1/cases/{'a' * 32}/status"),
     ("get", f"/api/operator/v1/items/{'a' * 32}/content"),
+    ("get", f"/api/operator/v1/cases/{'a' * 32}/audit"),
     ("delete", "/api/operator/v1/session"),
 ]
 
@@ -109,7 +110,7 @@ def test_change_feed_pages_in_order(client, auth, test_keys):
     assert seen_items == sent and len(seen_cases) == 3 and pages == 5
     # nothing new: same cursor, empty page
     r = client.get(f"/api/operator/v1/changes?since={cursor}", headers=auth).json
-    assert r == {"cases": [], "items": [], "cursor": cursor, "more": False}
+    assert r == {"cases": [], "items": [], "deleted": [], "reads": [], "cursor": cursor, "more": False}
     assert client.get("/api/operator/v1/changes?since=-1", headers=auth).status_code == 400
     assert client.get("/api/operator/v1/changes?limit=5000", headers=auth).status_code == 400
 

@@ -172,9 +172,17 @@ def test_audit_trail_records_actions_and_detects_tampering(client, svc, enrolled
         assert {e.actor for e in entries} == {"agent"}
         assert [e.case_id for e in audit.for_case(s, case_id)] == [case_id, case_id]
         assert audit.verify(s).ok
+    # the case's part of the trail, for the console's history
+    r = _login(client, code=_code(enrolled, 1))
+    auth = {"Authorization": f"Bearer {r.json['token']}"}
+    trail = client.get(f"/api/operator/v1/cases/{case_id}/audit", headers=auth).json["entries"]
+    assert [(e["actor"], e["action"], e["detail"]) for e in trail] == [
+        ("agent", "status_changed", {"from": "new", "to": "useful"}), ("agent", "content_downloaded", None)]
+    assert client.get(f"/api/operator/v1/cases/{'f' * 32}/audit", headers=auth).status_code == 404
+    assert client.delete(URL, headers=auth).status_code == 204
     env = _audit_env(svc, test_keys, tmp_path)
     done = _verify_cli(env)
-    assert done.returncode == 0 and "6 entries" in done.stdout
+    assert done.returncode == 0 and "8 entries" in done.stdout
 
     # an edited entry
     with svc.sessions() as s, s.begin():

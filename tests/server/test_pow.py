@@ -192,7 +192,8 @@ def test_free_allowance_then_work_scaled_to_size(app, client, test_keys):
     assert put_item(client, case_id, item_id, data, work=True).status_code == 201
     assert put_item(client, case_id, item_id, data, work=False).status_code == 200  # the same bytes again
     # the work asked grows with the size
-    assert challenge(client, "upload", 64 * 1024 * 1024)["maxnumber"] > challenge(client, "upload", 1024**2)["maxnumber"]
+    big, small = challenge(client, "upload", 64 * 1024 * 1024), challenge(client, "upload", 1024**2)
+    assert big["maxnumber"] > small["maxnumber"]
 
 
 def test_difficulty_rises_under_load_and_is_capped(app, client):
@@ -225,7 +226,8 @@ def test_spent_records_are_coarse_and_purged(app, client):
     assert expires > datetime.now(UTC)
     with svc.sessions() as s:
         assert store.purge(s, now=datetime.now(UTC), resolution=settings.time_resolution) == 0
-        gone = store.purge(s, now=expires + timedelta(seconds=settings.time_resolution), resolution=settings.time_resolution)
+        gone = store.purge(s, now=expires + timedelta(seconds=settings.time_resolution),
+                           resolution=settings.time_resolution)
     assert gone == 1 and count(app, PowSpent) == 0
 
 

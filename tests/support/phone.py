@@ -85,7 +85,8 @@ class Phone:
         sealed.entry = AttachmentEntry.from_seal(sealed.result, name=name, media_type=media_type)
         return sealed
 
-    def seal_report(self, case_id: str, fields: dict, entries: list[AttachmentEntry], recipients: list[bytes]) -> Sealed:
+    def seal_report(self, case_id: str, fields: dict, entries: list[AttachmentEntry],
+                    recipients: list[bytes]) -> Sealed:
         body = json.dumps({**fields, "attachments": [e.to_json() for e in entries]}, ensure_ascii=False).encode()
         return self.seal(case_id, Kind.REPORT, 0, io.BytesIO(body), len(body), recipients)
 
@@ -128,7 +129,8 @@ class Phone:
             f.seek(index * self.chunk_size)
             data = f.read(self.chunk_size)
         return self.http.put(f"{self.upload_url(sealed)}/chunks/{index}", data=data, timeout=60,
-                             headers={"Content-Type": "application/octet-stream", "Content-Digest": digest_header(data)})
+                             headers={"Content-Type": "application/octet-stream",
+                                      "Content-Digest": digest_header(data)})
 
     def upload_chunked(self, sealed: Sealed) -> dict:
         state = self.create_upload(sealed)

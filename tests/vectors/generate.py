@@ -129,7 +129,8 @@ def primitives() -> dict:
             "header_mac_key": derive_subkey(subkey_key, 1).hex(),
             "payload_key": derive_subkey(subkey_key, 2).hex(),
         },
-        "nonces": [[i, last, chunk_nonce(i, last).hex()] for i, last in ((0, False), (0, True), (1, False), (258, True))],
+        "nonces": [[i, last, chunk_nonce(i, last).hex()]
+                   for i, last in ((0, False), (0, True), (1, False), (258, True))],
     }
 
 
@@ -216,7 +217,8 @@ def invalid_vectors(envs: dict) -> dict:
         }
 
     vectors = [
-        v("plaintext-jpeg", small, [{"op": "set", "offset": 0, "hex": "ffd8ffe000104a464946"}], "bad_magic", "bad_magic"),
+        v("plaintext-jpeg", small, [{"op": "set", "offset": 0, "hex": "ffd8ffe000104a464946"}],
+          "bad_magic", "bad_magic"),
         v("magic-bit-flip", small, [{"op": "flip", "offset": 3, "bit": 0}], "bad_magic", "bad_magic"),
         v("version-2", small, [{"op": "set", "offset": 7, "hex": "02"}], "unsupported_version", "unsupported_version"),
         v("kind-9", small, [{"op": "set", "offset": 8, "hex": "09"}], "bad_kind", "bad_kind"),
@@ -768,8 +770,8 @@ def conversation_vectors() -> dict:
     video = pattern(6000)
     r_photo = attachment("conv-photo", photo, 1031)
     r_video = attachment("conv-video", video, 700001)
-    r_photo_other_case = attachment("conv-photo-other-case", photo, 1031, case=other_case)
-    r_photo_altered = attachment("conv-photo-altered", photo[:-1] + b"\x00", 1031)
+    attachment("conv-photo-other-case", photo, 1031, case=other_case)  # vectors of their own, used by name
+    attachment("conv-photo-altered", photo[:-1] + b"\x00", 1031)
     r_reply_photo = attachment("conv-reply-photo", pattern(3000), 2**32 - 1, kind=Kind.REPLY)
     photo_entry = entry(r_photo, "IMG_0001.jpg", "image/jpeg")
     video_entry = entry(r_video, "VID_0002.mp4", "video/mp4")

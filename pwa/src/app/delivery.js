@@ -99,7 +99,8 @@ export function forgetReport(caseId) {
 export async function registerBackgroundSync() {
   try {
     const registration = await navigator.serviceWorker?.ready;
-    await registration?.sync?.register(SYNC_TAG);
+    // Background Sync is not in every browser, nor in TypeScript's DOM types
+    await /** @type {any} */ (registration)?.sync?.register(SYNC_TAG);
   } catch {
     // no Background Sync (Safari, Firefox) or permission refused: the page's triggers remain
   }

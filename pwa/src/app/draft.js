@@ -37,6 +37,7 @@ export class Draft {
    * The draft of a kept state (draft-vault.js), with its sealed files if they are still in the
    * outbox; a new draft if its case is gone.
    */
+  /** @param {{ caseId?: string, attachments?: any[], nextPart?: number }} [kept] */
   static async resume({ caseId, attachments = [], nextPart = 1 } = {}) {
     const record = caseId ? await getCase(caseId) : null;
     if (!record || record.state !== STATES.DRAFT) return Draft.start();

@@ -53,10 +53,10 @@ export function t(key, params = {}) {
 /** Translate the static parts of index.html (the emergency band) and the document language. */
 export function applyStatic(root = document) {
   document.documentElement.lang = current;
-  for (const el of root.querySelectorAll("[data-i18n]")) {
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll("[data-i18n]"))) {
     el.textContent = t(el.dataset.i18n, el.dataset.i18nParams ? JSON.parse(el.dataset.i18nParams) : {});
   }
-  for (const el of root.querySelectorAll("[data-i18n-aria-label]")) {
+  for (const el of /** @type {NodeListOf<HTMLElement>} */ (root.querySelectorAll("[data-i18n-aria-label]"))) {
     el.setAttribute("aria-label", t(el.dataset.i18nAriaLabel));
   }
 }

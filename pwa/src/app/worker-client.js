@@ -25,6 +25,11 @@ function start() {
   };
 }
 
+/**
+ * @param {string} op
+ * @param {object} [payload]
+ * @param {{onProgress?: (progress: any) => void}} [options]
+ */
 export function callWorker(op, payload = {}, { onProgress } = {}) {
   if (!worker) start();
   nextId += 1;

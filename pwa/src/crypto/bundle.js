@@ -124,13 +124,16 @@ function parsePayload(payload) {
  * `origin` is the app's own origin (null skips the check, for tools that show any bundle),
  * `now` a Date or milliseconds since the epoch, `minSequence` the highest sequence seen so far.
  * Returns { origin, sequence, issued, expires, recipients, publicKeys (primary first), payload }.
+ * @param {string | object} document
+ * @param {Uint8Array} rootPublicKey
+ * @param {{origin?: string | null, now?: Date | number, minSequence?: number}} [options] origin: required
  */
 export function verifyBundle(document, rootPublicKey, { origin, now = new Date(), minSequence = 0 } = {}) {
   // A forgotten origin must not silently skip the check: only an explicit null does.
   if (origin !== null && typeof origin !== "string") throw new TypeError("origin must be a string or null");
   const s = readySodium();
   const doc = loadDocument(document);
-  if (!/^[\x00-\x7f]*$/.test(doc.payload)) throw malformed("the payload must be ASCII");
+  if (!/^\p{ASCII}*$/u.test(doc.payload)) throw malformed("the payload must be ASCII");
   const signature = unb64(doc.signature, 64);
   if (doc.signer !== s.to_hex(keyId(rootPublicKey))) {
     throw new BundleError("bundle_bad_signature", "the bundle is signed by another root key");

@@ -100,7 +100,11 @@ function checkBody(kind, { text, written_at: when, attachments, author }) {
   return { kind, type: TYPES[kind], text, writtenAt: when, attachments: entries, author: author ?? null };
 }
 
-/** The body's bytes (compact UTF-8 JSON), checked as a reader will check them. */
+/**
+ * The body's bytes (compact UTF-8 JSON), checked as a reader will check them.
+ * @param {number} kind
+ * @param {{ text: string, writtenAt?: string, attachments?: any[], author?: string }} content `author`: replies only
+ */
 export function buildBody(kind, { text, writtenAt: when = writtenAt(), attachments = [], author }) {
   checkKind(kind);
   const body = checkBody(kind, { text, written_at: when, attachments, author });
@@ -233,6 +237,11 @@ export function conversationAttachmentEntry(sealResult, { name, mediaType }) {
   });
 }
 
+/**
+ * @param {number} kind
+ * @param {{ caseId: any, body: Uint8Array, recipients: any[], signingKey?: Uint8Array, envelopeId?: any,
+ *   fileKey?: any, ephemeralSecrets?: any }} item `signingKey`: messages only (the mailbox's Ed25519 key)
+ */
 async function sealItem(kind, { caseId, body, recipients, signingKey, envelopeId, fileKey, ephemeralSecrets }) {
   const s = await sodium();
   parseBody(kind, body); // the reader's checks, before anything leaves
@@ -252,6 +261,8 @@ async function sealItem(kind, { caseId, body, recipients, signingKey, envelopeId
  * its X25519 key is a recipient); `bundle` the verified police bundle (or an array of its keys);
  * `attachments` the entries of conversationAttachmentEntry, their envelopes sealed first to
  * conversationRecipients(Kind.MESSAGE, …). Returns sealBytes' result plus `itemId` (hex).
+ * @param {{ caseId: any, text?: string, attachments?: any[], bundle: any, receiptKeys: any, writtenAt?: string,
+ *   envelopeId?: any, fileKey?: any, ephemeralSecrets?: any }} message `fileKey`, `ephemeralSecrets`: for test vectors
  */
 export async function sealMessage({ caseId, text = "", attachments = [], bundle, receiptKeys, writtenAt: when,
   envelopeId, fileKey, ephemeralSecrets }) {
@@ -277,6 +288,9 @@ export async function sealReply({ caseId, text = "", attachments = [], author, b
  * { publicKey, secretKey } (then pass `verifyKey` to read messages). `listed` is what the server
  * said of the item: { item_id, case_id, kind, part_index }. Order of checks as section 17 gives.
  * Returns { kind, type, itemId, caseId, headerHash, text, writtenAt, attachments, author }.
+ * @param {Uint8Array} envelope
+ * @param {any} keys
+ * @param {{ listed?: object, verifyKey?: Uint8Array }} [options]
  */
 export async function openConversationItem(envelope, keys, { listed, verifyKey } = {}) {
   const s = await sodium();

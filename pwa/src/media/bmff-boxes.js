@@ -87,7 +87,10 @@ export function uint(value, width) {
 /** A cursor over big-endian fields; reading past `end` throws RangeError (a damaged file). */
 export class Reader {
   constructor(bytes, pos, end) {
-    Object.assign(this, { bytes, pos, end, dv: view(bytes) });
+    this.bytes = bytes;
+    this.pos = pos;
+    this.end = end;
+    this.dv = view(bytes);
   }
 
   need(n) {

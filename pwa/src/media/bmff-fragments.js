@@ -81,6 +81,7 @@ export function fragmentRanges(bytes, moofStart, payload, defaults) {
     const implicitBase = !(tfhd.flags & (BASE_DATA_OFFSET | BASE_IS_MOOF));
     const base = tfhd.base ?? (tfhd.flags & BASE_IS_MOOF ? moofStart : previousEnd);
     const defaultSize = tfhd.size ?? defaults.get(tfhd.track) ?? null;
+    /** @type {[number, number][]} */
     const ranges = [];
     let next = base;
     for (const trun of children.filter((b) => b.type === "trun")) {

@@ -5,7 +5,10 @@ import { check, view } from "./bytes.js";
 
 export const SAMPLE_TABLES = ["stsc", "stsz", "stz2", "stco", "co64"];
 
-/** Sample sizes as { count, uniform, at(i) }: a uniform size is never expanded into a list. */
+/**
+ * Sample sizes as { count, uniform, at(i) }: a uniform size is never expanded into a list.
+ * @param {{ [table: string]: Uint8Array }} tables
+ */
 function sampleSizes({ stsz, stz2 }) {
   if (stsz) {
     const dv = view(stsz);
@@ -24,6 +27,7 @@ function sampleSizes({ stsz, stz2 }) {
   return { count, uniform: 0, at };
 }
 
+/** @param {{ [table: string]: Uint8Array }} tables */
 function chunkOffsets({ stco, co64 }) {
   const table = stco ?? co64;
   const dv = view(table);

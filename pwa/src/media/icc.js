@@ -94,6 +94,7 @@ export function cleanIcc(profile, options = {}) {
   }
 }
 
+/** @param {Uint8Array} profile @param {{ size?: number }} options */
 function rebuild(profile, { size }) {
   check(profile.length >= HEADER + 4 && latin1(profile, 36, 40) === "acsp", "not an ICC profile");
   const dv = view(profile);

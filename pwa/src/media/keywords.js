@@ -7,6 +7,7 @@ import { latin1 } from "./bytes.js";
 import { readBoxes } from "./bmff-boxes.js";
 
 // Local names (any namespace prefix) and the label key each reveals.
+/** @type {[string, string[]][]} */
 const NAMES = [
   ["gps", ["GPSLatitude", "GPSLongitude", "GPSDestLatitude", "GPSDestLongitude", "GPSCoordinates", "GPSPosition"]],
   ["place", ["City", "State", "Country", "CountryName", "CountryCode", "Sublocation", "Location", "ProvinceState",
@@ -53,6 +54,7 @@ const ATOMS = {
   "\u00a9wrt": "owner", "\u00a9cmt": "comment", "\u00a9des": "comment", "\u00a9nam": "comment", "\u00a9inf": "comment",
   desc: "comment", titl: "comment", auth: "owner", cprt: "owner", covr: "thumbnail", PICT: "thumbnail",
 };
+/** @type {[RegExp, string][]} */
 const KEY_NAMES = [
   [/(^|\.)location\.ISO6709$|^location(-\w+)?$|^com\.apple\.quicktime\.location$/, "gps"],
   [/(^|\.)(make|model)$|camera\.lens_model$|camera\.identifier$/, "make_model"],
@@ -135,6 +137,7 @@ export function embeddedKeys(bytes) {
 
 // Free-form blocks (PNG text keywords, vendor segments): whole tag names, never substrings of
 // other words.
+/** @type {[string, RegExp][]} */
 const RULES = [
   ["gps", /GPS(Latitude|Longitude|Position|Coordinates)|ISO6709/],
   ["make_model", /\b(Make|Model|LensMake|LensModel)\b/],

@@ -10,7 +10,11 @@ export const API = "/api/v1";
 export class RetryLater extends Error {
   constructor(wait, message, { retryAfterMs = 0, status = 0, code = null } = {}) {
     super(message);
-    Object.assign(this, { wait, retryAfterMs, status, code, progressed: false });
+    this.wait = wait;
+    this.retryAfterMs = retryAfterMs;
+    this.status = status;
+    this.code = code;
+    this.progressed = false;
   }
 }
 
@@ -18,7 +22,9 @@ export class RetryLater extends Error {
 export class Refused extends Error {
   constructor(status, code, message = "") {
     super(`${status} ${code}: ${message}`);
-    Object.assign(this, { status, code, reason: message });
+    this.status = status;
+    this.code = code;
+    this.reason = message;
   }
 }
 
@@ -28,6 +34,11 @@ export class Refused extends Error {
  * it takes (limiter.js: a piece's, or a small request's). `prepare`, if
  * given, makes {body, headers} once a slot is free: a piece is read and hashed only when it
  * can go, so no more than the limiter's slots of pieces sit in memory.
+ * @param {object} ctx
+ * @param {string} method
+ * @param {string} path
+ * @param {{ body?: any, headers?: Record<string, string>, bytes?: number, pool?: string, limits?: object,
+ *   prepare?: () => Promise<{ body: any, headers: Record<string, string> }>, onUpload?: (n: number) => void }} [request]
  */
 export async function call(ctx, method, path, { body, headers, bytes = 0, pool = SMALL, limits, prepare,
   onUpload } = {}) {

@@ -106,7 +106,7 @@ class Run {
       }
     }
     // attachments first: their announcements go before the report they may hold back
-    ready.sort((a, b) => (a.kind === "report") - (b.kind === "report"));
+    ready.sort((a, b) => Number(a.kind === "report") - Number(b.kind === "report"));
     return { ready, wakeAt, waits };
   }
 
@@ -337,6 +337,8 @@ const DEFAULTS = {
  * classify.js WAIT) or "busy" (another page or the service worker is at it). With `wait` (the
  * service worker's Background Sync), it waits for the lock instead of answering "busy": if the
  * page delivering now is closed, its lock is freed and the worker carries on.
+ * @param {Partial<typeof DEFAULTS> & { wait?: boolean, locks?: LockManager, transport?: any, fetchFn?: typeof fetch,
+ *   uplink?: any }} [options]
  */
 export async function deliver(options = {}) {
   const opts = { ...DEFAULTS, ...options };

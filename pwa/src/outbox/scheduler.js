@@ -25,6 +25,13 @@ function normalise(result) {
   return { status: result?.status ?? "retry", wakeAt: result?.wakeAt ?? null, waits: result?.waits ?? new Set() };
 }
 
+/**
+ * @param {() => Promise<any>} deliver
+ * @param {{ base?: number, max?: number, busyDelay?: number, random?: () => number, now?: () => number,
+ *   setTimer?: (fn: () => void, ms: number) => any, clearTimer?: (id: any) => void,
+ *   onResult?: (result: { status: string, wakeAt: number | null, waits: Set<string> }) => void,
+ *   probe?: (() => Promise<boolean>) | null, probeEveryMs?: number, onHealed?: () => Promise<void> }} [options]
+ */
 export function createScheduler(deliver, { base = BACKOFF_BASE_MS, max = BACKOFF_MAX_MS, busyDelay = 5000,
   random = Math.random, now = () => Date.now(), setTimer = (fn, ms) => setTimeout(fn, ms),
   clearTimer = (id) => clearTimeout(id), onResult = () => {}, probe = null, probeEveryMs = PROBE_EVERY_MS,
@@ -59,7 +66,7 @@ export function createScheduler(deliver, { base = BACKOFF_BASE_MS, max = BACKOFF
       probeTimer = null;
       if (probing || running) return;
       probing = true;
-      let healed = false;
+      let healed;
       try {
         healed = await probe();
       } catch {

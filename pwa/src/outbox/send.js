@@ -161,6 +161,7 @@ async function sendPieces(ctx, item, announced) {
   }
   ctx.progress(item, sent);
   let next = 0;
+  /** @type {any} */
   let failure = null;
   let moved = false;
   const travelling = new Map(); // piece index -> bytes of it handed to the network so far

@@ -20,7 +20,12 @@ function toBase64(bytes) {
 
 export class OutboxWriter {
   constructor({ itemId, caseId, kind, part, chunkSize = UPLOAD_CHUNK, db = null, inFlight = IN_FLIGHT }) {
-    Object.assign(this, { itemId, caseId, kind, part, chunkSize, inFlight });
+    this.itemId = itemId;
+    this.caseId = caseId;
+    this.kind = kind;
+    this.part = part;
+    this.chunkSize = chunkSize;
+    this.inFlight = inFlight;
     this.db = db;
     this.buffer = new Uint8Array(chunkSize);
     this.filled = 0;

@@ -2,18 +2,17 @@
 // receipt, deriving its keys (Argon2id: run in a throwaway worker), signing the server's
 // challenge, sealing a citizen message into the outbox and opening the items of a mailbox.
 // The receipt's secret keys come in with each call and are never stored by the worker.
-import { Kind } from "../crypto/constants.js";
 import { firstInvalidBase32, normaliseBase32 } from "../crypto/base32.js";
+import { Kind } from "../crypto/constants.js";
+import { checkConversationAttachment, openConversationItem, sealMessage } from "../crypto/conversation.js";
+import { checkListing } from "../crypto/listing.js";
 import { openEnvelope } from "../crypto/open.js";
 import { deriveReceiptKeys, parseReceipt } from "../crypto/receipt.js";
-import { sealStream } from "../crypto/seal.js";
 import { readySodium } from "../crypto/sodium.js";
-import { bytesSource } from "../crypto/source.js";
 import { openOutbox } from "../outbox/db.js";
 import { readRange } from "../outbox/reader.js";
 import { STATES } from "../outbox/store.js";
 import { OutboxWriter } from "../outbox/writer.js";
-import { buildMessagePayload, readConversationPayload } from "./message-payload.js";
 
 const b64 = {
   from: (text) => readySodium().from_base64(text, readySodium().base64_variants.ORIGINAL),
@@ -36,43 +35,38 @@ export function checkReceiptText(text) {
   }
 }
 
-function identity(keys) {
-  return { publicKey: b64.from(keys.publicKey), secretKey: b64.from(keys.secretKey) };
+/** The receipt's keys as the crypto modules take them, from the page's base64. */
+function receiptKeys({ x25519, ed25519 }) {
+  return {
+    x25519: { publicKey: b64.from(x25519.publicKey), secretKey: b64.from(x25519.secretKey) },
+    ed25519: { publicKey: b64.from(ed25519.publicKey), ...(ed25519.secretKey ? { secretKey: b64.from(ed25519.secretKey) }
+      : {}) },
+  };
 }
 
-const KIND_OF = { [Kind.REPORT]: "report", [Kind.ATTACHMENT]: "attachment", [Kind.MESSAGE]: "message",
+const KIND_NAMES = { [Kind.REPORT]: "report", [Kind.ATTACHMENT]: "attachment", [Kind.MESSAGE]: "message",
   [Kind.REPLY]: "reply" };
 
 /**
- * Open one mailbox item with the receipt's X25519 key. What it is comes from its authenticated
- * header (docs/envelope.md section 15): a header that disagrees with what the server listed
- * (id, case, kind, part 0) is refused, never shown.
+ * Open one mailbox item with the receipt's keys. What it is comes from its authenticated header
+ * (docs/envelope.md sections 15 and 17): a header that disagrees with what the server listed is
+ * refused, never shown; a citizen message must carry the receipt's signature.
  */
-export async function openItem(bytes, { id, kind, caseId }, x25519) {
-  const s = readySodium();
-  let opened;
+export async function openItem(bytes, { id, kind, caseId, partIndex = 0 }, keys) {
+  const listed = { item_id: id, case_id: caseId, kind: KIND_NAMES[kind], part_index: partIndex };
   try {
-    opened = await openEnvelope(bytes, [identity(x25519)], { maxPaddedLength: 16 * 1024 * 1024 });
-  } catch (error) {
-    return { id, ok: false, code: error?.code ?? "unreadable" };
-  }
-  const { header, content } = opened;
-  if (s.to_hex(header.envelopeId) !== id || s.to_hex(header.caseId) !== caseId || header.kind !== kind) {
-    return { id, ok: false, code: "listing_mismatch" };
-  }
-  if (header.kind === Kind.REPORT) {
-    try {
+    if (kind === Kind.REPORT) {
+      const { header, content } = await openEnvelope(bytes, [keys.x25519], { maxPaddedLength: 16 * 1024 * 1024 });
+      checkListing(header, listed);
       const report = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(content));
       return { id, ok: true, kind: "report", report: summaryOf(report) };
-    } catch {
-      return { id, ok: false, code: "payload_invalid" };
     }
-  }
-  if (header.partIndex !== 0) return { id, ok: false, code: "listing_mismatch" };
-  try {
-    return { id, ok: true, ...readConversationPayload(content, KIND_OF[header.kind]) };
+    const item = await openConversationItem(bytes, keys, { listed });
+    return { id, ok: true, kind: item.type, text: item.text, writtenAt: item.writtenAt, author: item.author,
+      attachments: item.attachments.map((a) => ({ part: a.part, name: a.name, mediaType: a.media_type,
+        length: a.length, sha256: a.sha256, headerHash: a.header_hash })) };
   } catch (error) {
-    return { id, ok: false, code: error?.code ?? "payload_invalid" };
+    return { id, ok: false, code: error?.code ?? "unreadable" };
   }
 }
 
@@ -109,19 +103,21 @@ export const conversationOps = {
   },
 
   /**
-   * A citizen message sealed into the outbox as a draft item (kind 3, part 0), to the police
-   * bundle's keys and to the receipt's own X25519 key (so the same receipt on another phone
-   * reads it back). `attachments` are the manifest entries of its files, sealed already.
+   * A citizen message sealed into the outbox as a draft item (kind 3, part 0), signed with the
+   * receipt's Ed25519 key and sealed to the police bundle's keys and to the receipt's own X25519
+   * key (so the same receipt on another phone reads it back). `attachments` are the entries of
+   * its files, sealed already to the same recipients.
    */
-  async "seal-message"({ caseId, itemId, text, attachments = [], writtenAt, recipients, citizenX25519 }) {
-    const payload = buildMessagePayload({ text, attachments, writtenAt });
+  async "seal-message"({ caseId, itemId, text, attachments = [], writtenAt, recipients, keys }) {
+    const sealed = await sealMessage({ caseId: hexToBytes(caseId), text: String(text ?? "").trim(), writtenAt,
+      attachments: attachments.map(({ part, name, media_type, length, sha256, header_hash }) => ({ part, name,
+        media_type, length, sha256, header_hash })),
+      bundle: recipients.map(b64.from), receiptKeys: receiptKeys(keys), envelopeId: hexToBytes(itemId) });
     const writer = new OutboxWriter({ itemId, caseId, kind: "message", part: 0 });
-    const options = { kind: Kind.MESSAGE, caseId: hexToBytes(caseId), partIndex: 0,
-      recipients: [...recipients, citizenX25519].map(b64.from), envelopeId: hexToBytes(itemId) };
     try {
-      const result = await sealStream(bytesSource(payload), (bytes) => writer.write(bytes), options);
-      const item = await writer.finish({ headerBytes: result.headerBytes, envelopeSize: result.envelopeSize,
-        envelopeSha256: readySodium().to_hex(result.envelopeSha256), state: STATES.DRAFT });
+      await writer.write(sealed.envelope);
+      const item = await writer.finish({ headerBytes: sealed.headerBytes, envelopeSize: sealed.envelopeSize,
+        envelopeSha256: readySodium().to_hex(sealed.envelopeSha256), state: STATES.DRAFT });
       return { itemId: item.itemId, size: item.size };
     } catch (error) {
       await writer.abort();
@@ -130,14 +126,37 @@ export const conversationOps = {
   },
 
   /** Mailbox items fetched from the server: [{id, kind, bytes}] opened with the receipt's key. */
-  async "open-items"({ caseId, x25519, items }) {
+  async "open-items"({ caseId, keys, items }) {
+    const opener = receiptKeys(keys);
     const out = [];
-    for (const item of items) out.push(await openItem(item.bytes, { id: item.id, kind: item.kind, caseId }, x25519));
+    for (const item of items) {
+      out.push(await openItem(item.bytes, { id: item.id, kind: item.kind, caseId, partIndex: item.partIndex ?? 0 },
+        opener));
+    }
     return out;
   },
 
+  /**
+   * One file of a message or reply, to show on the phone: opened with the receipt's key and
+   * checked against its entry in the (authenticated) message, never trusted from the listing.
+   * Resolves to {ok, bytes, mediaType} (the bytes are handed over, not copied) or {ok: false, code}.
+   */
+  async "open-attachment"({ caseId, keys, id, bytes, entry }) {
+    const listed = { item_id: id, case_id: caseId, kind: "attachment", part_index: entry.part };
+    try {
+      const opened = await openEnvelope(bytes, [receiptKeys(keys).x25519]);
+      checkListing(opened.header, listed);
+      checkConversationAttachment({ part: entry.part, length: entry.length, sha256: entry.sha256,
+        header_hash: entry.headerHash }, opened, hexToBytes(caseId));
+      return { ok: true, bytes: opened.content, mediaType: entry.mediaType };
+    } catch (error) {
+      return { ok: false, code: error?.code ?? "unreadable" };
+    }
+  },
+
   /** The citizen's own messages still in the outbox (not delivered yet), opened the same way. */
-  async "open-outbox-items"({ caseId, x25519, itemIds }) {
+  async "open-outbox-items"({ caseId, keys, itemIds }) {
+    const opener = receiptKeys(keys);
     const db = await openOutbox();
     const out = [];
     for (const itemId of itemIds) {
@@ -145,7 +164,7 @@ export const conversationOps = {
       if (!item || item.caseId !== caseId || item.kind !== "message") continue;
       try {
         const bytes = await readRange(db, item, 0, item.size);
-        out.push(await openItem(bytes, { id: itemId, kind: Kind.MESSAGE, caseId }, x25519));
+        out.push(await openItem(bytes, { id: itemId, kind: Kind.MESSAGE, caseId }, opener));
       } catch (error) {
         out.push({ id: itemId, ok: false, code: error?.code ?? "unreadable" });
       }

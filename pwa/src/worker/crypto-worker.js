@@ -98,7 +98,7 @@ const ops = {
   async "seal-file"({ caseId, itemId, part, file, force, recipients }, progress) {
     progress({ phase: "stripping", done: 0, total: file.size });
     let source;
-    let mediaType = file.type || "application/octet-stream";
+    let mediaType; // from the bytes (forced) or from the cleaner, never the picker's claim
     let removed = [];
     let kept = [];
     if (force) {

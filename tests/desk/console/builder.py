@@ -4,17 +4,21 @@ desk.decrypt, exactly as an operator's machine holds them. Keys live in the test
 
 from __future__ import annotations
 
+import base64
 import io
 import json
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from nacl.bindings import crypto_scalarmult_base
+from nacl.signing import SigningKey
 from PIL import Image
 
 from desk.decrypt import decrypt_case
 from desk.keyring import Keyring
 from desk.workspace import Workspace
+from envelope import conversation as cv
 from envelope.constants import Kind
 from envelope.manifest import AttachmentEntry
 from envelope.seal import encrypt_bytes
@@ -73,15 +77,18 @@ class Desk:
                                          recipients=self.public_keys)
             entries.append(AttachmentEntry.from_seal(result, name=name, media_type=media_type).to_json())
             self._file(cid, blob, result, received_at)
-        body = json.dumps({"type": "tipline.report", "version": 1, **report, "attachments": entries},
-                          ensure_ascii=False).encode()
+        # the mailbox keys a receipt would give (random here: the desk only needs the public halves)
+        signer, x25519 = SigningKey.generate(), crypto_scalarmult_base(os.urandom(32))
+        mailbox = {"id": os.urandom(16).hex(), "x25519": base64.b64encode(x25519).decode(),
+                   "ed25519": base64.b64encode(bytes(signer.verify_key)).decode()}
+        body = json.dumps({"type": "tipline.report", "version": 1, "mailbox": mailbox, **report,
+                           "attachments": entries}, ensure_ascii=False).encode()
         blob, result = encrypt_bytes(body, kind=Kind.REPORT, case_id=case, part_index=0, recipients=self.public_keys)
         self._file(cid, blob, result, received_at)
-        for text in messages:
-            payload = json.dumps({"v": 1, "type": "message", "text": text, "written_at": "2026-12-01T10:00Z",
-                                  "attachments": []}).encode()
-            blob, result = encrypt_bytes(payload, kind=Kind.MESSAGE, case_id=case, part_index=0,
-                                         recipients=self.public_keys)
+        for text in messages:  # docs/envelope.md section 17: signed by the receipt's key
+            payload = cv.build_body(Kind.MESSAGE, text=text, written_at="2026-12-01T10:00Z")
+            blob, result = cv.seal_item(kind=Kind.MESSAGE, case_id=case, body=payload, signing_key=bytes(signer),
+                                        recipients=cv.conversation_recipients(Kind.MESSAGE, self.public_keys, x25519))
             self._file(cid, blob, result, received_at)
         if decrypt:
             decrypt_case(self.ws, cid, self.identities)

@@ -51,7 +51,35 @@ def test_a_round_decrypts_only_while_unlocked(make_console, desk):
     assert c.unlock().status_code == 302
     worker.round()
     assert not needs_decrypt(desk.ws, cid)
-    page = c.get(f"/?q=verrouillage").text
+    page = c.get("/?q=verrouillage").text
     assert cid in page
     history = c.get(f"/cases/{cid}").text
     assert "déchiffré et vérifié" in history and "VERIFIED" in history
+
+
+def test_cases_decrypted_while_the_console_was_off_are_indexed_at_start(make_console, desk):
+    c = make_console()
+    later = desk.add_case({"details": "déchiffré par la ligne de commande"})  # the console's index has not seen it
+    from desk.console.index import stale_cases
+    assert stale_cases(c.state.store, desk.ws) == [later]
+    worker = SyncWorker(c.state, poll_seconds=1)
+    worker.kick(stale_cases(c.state.store, desk.ws))
+    worker.round()
+    assert stale_cases(c.state.store, desk.ws) == []
+    c.unlock()
+    assert later in c.get("/?q=commande").text
+
+
+def test_an_index_of_an_older_layout_is_rebuilt(desk, make_console):
+    import sqlite3
+    path = desk.ws.home / "console.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript("CREATE TABLE cases (case_id TEXT PRIMARY KEY); CREATE TABLE notes (id INTEGER PRIMARY KEY, "
+                     "case_id TEXT, author TEXT, at TEXT, body TEXT); "
+                     "INSERT INTO notes VALUES (1, 'c', 'a', 't', 'kept');")
+    db.commit()
+    db.close()
+    c = make_console()  # opens the store: the index is rebuilt, the journal kept
+    with c.state.store.connect() as conn:
+        assert "source_mtime" in [r[1] for r in conn.execute("PRAGMA table_info(cases)")]
+        assert conn.execute("SELECT body FROM notes").fetchone()[0] == "kept"

@@ -2,6 +2,10 @@
 import { h, newId } from "../dom.js";
 import { tx } from "../i18n.js";
 
+/**
+ * @param {{name: string, label: string, hint?: string, type?: string, multiline?: boolean,
+ *   autocomplete?: string, value?: string}} field
+ */
 export function textField({ name, label, hint, type = "text", multiline = false, autocomplete = "off", value = "" }) {
   const id = newId(name.replace(/\W/g, "-"));
   const hintId = hint ? `${id}-hint` : null;
@@ -17,6 +21,7 @@ export function textField({ name, label, hint, type = "text", multiline = false,
   );
 }
 
+/** @param {{name: string, label: string, checked?: boolean, on?: Record<string, (e: any) => void>}} field */
 export function checkbox({ name, label, checked = false, on }) {
   const id = newId(name.replace(/\W/g, "-"));
   return h(

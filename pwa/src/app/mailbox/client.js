@@ -36,17 +36,22 @@ function withTimeout(signal, ms) {
   return controller.signal;
 }
 
+const KINDS = { report: 1, attachment: 2, message: 3, reply: 4 };
+const kindOf = (kind) => (typeof kind === "string" ? KINDS[kind] : kind); // named, or the header's number
+
 function checkListing(json) {
   const ok = json && typeof json === "object" && HEX32.test(json.case_id ?? "") && Array.isArray(json.items) &&
-    json.items.every((i) => i && HEX32.test(i.id ?? "") && Number.isInteger(i.kind) && i.kind >= 1 && i.kind <= 4 &&
-      Number.isInteger(i.seq));
+    json.items.every((i) => i && HEX32.test(i.id ?? "") && Number.isInteger(kindOf(i.kind)) && kindOf(i.kind) >= 1 &&
+      kindOf(i.kind) <= 4 && Number.isInteger(i.seq));
   if (!ok) throw new MailboxUnreachable("unreached", "unexpected mailbox listing");
   return {
     caseId: json.case_id,
     status: typeof json.status === "string" ? json.status : "new",
     revision: Number.isInteger(json.revision) ? json.revision : 0,
     readByPoliceUpTo: Number.isInteger(json.read_by_police_up_to) ? json.read_by_police_up_to : null,
-    items: json.items.map((i) => ({ id: i.id, kind: i.kind, seq: i.seq, size: i.size ?? 0, sha256: i.sha256 ?? "",
+    readByCitizenUpTo: Number.isInteger(json.read_by_citizen_up_to) ? json.read_by_citizen_up_to : 0,
+    items: json.items.map((i) => ({ id: i.id, kind: kindOf(i.kind), seq: i.seq, size: i.size ?? 0, sha256: i.sha256 ?? "",
+      partIndex: Number.isInteger(i.part_index) ? i.part_index : i.kind === "attachment" ? null : 0,
       receivedAt: typeof i.received_at === "string" ? i.received_at : null })).sort((a, b) => a.seq - b.seq),
   };
 }
@@ -57,14 +62,23 @@ export class MailboxClient {
    * (made in the crypto worker). `fetchFn` and `now` for tests.
    */
   constructor({ mailboxId, sign, fetchFn = globalThis.fetch?.bind(globalThis), base = "", now = () => Date.now() }) {
-    Object.assign(this, { mailboxId, sign, fetchFn, base, now });
+    this.mailboxId = mailboxId;
+    this.sign = sign;
+    this.fetchFn = fetchFn;
+    this.base = base;
+    this.now = now;
     this.token = null;
     this.expiresAt = 0;
     this.caseId = null;
     this.signingIn = null;
   }
 
-  /** One request; {status, json} for this server's answers, or throws MailboxUnreachable. */
+  /**
+   * One request; {status, json} for this server's answers, or throws MailboxUnreachable.
+   * @param {string} method
+   * @param {string} path
+   * @param {{ body?: any, token?: string | null, timeoutMs?: number, signal?: AbortSignal, binary?: boolean }} [options]
+   */
   async request(method, path, { body, token, timeoutMs = REQUEST_MS, signal, binary = false } = {}) {
     const headers = {};
     if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -19,6 +19,7 @@ export class MessageDraft {
   /** `session`: the open conversation (caseId, mailboxId, keys). */
   constructor(session, { worker = callWorker, key = policeKey } = {}) {
     this.caseId = session.caseId;
+    this.keys = session.keys; // the receipt's: its Ed25519 key signs the message, its X25519 key reads it back
     this.citizenX25519 = session.keys.x25519.publicKey;
     this.mailbox = { id: session.mailboxId, verify_key: session.keys.ed25519.publicKey };
     this.attachments = [];
@@ -118,7 +119,7 @@ export class MessageDraft {
     const itemId = randomHex(16);
     await this.worker("seal-message", {
       caseId: this.caseId, itemId, text, attachments: sealed.map((a) => a.entry),
-      writtenAt: now.toISOString().slice(0, 16) + "Z", recipients: this.recipients(), citizenX25519: this.citizenX25519,
+      writtenAt: now.toISOString().slice(0, 16) + "Z", recipients: this.recipients(), keys: this.keys,
     });
     await queueMessage(this.caseId, itemId, sealed.map((a) => a.itemId), { now: now.getTime(), mailbox: this.mailbox });
     this.attachments = [];

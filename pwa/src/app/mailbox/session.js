@@ -12,6 +12,9 @@ const listeners = new Set();
  * its mailbox. Resolves to the session; throws MailboxDenied (no case for this receipt, said the
  * same way whatever the reason) or MailboxUnreachable (no network, server busy).
  * The receipt text is kept in memory so the citizen may still choose to keep it on the phone.
+ * @param {string} receiptText
+ * @param {{ fetchFn?: typeof fetch, derive?: (text: string) => Promise<any>,
+ *   sign?: (challenge: any, secretKey: any) => Promise<any> }} [options] `fetchFn` for tests
  */
 export async function openSession(receiptText, { fetchFn, derive = (text) => callOnce("receipt-keys", { text }),
   sign = (challenge, secretKey) => callWorker("sign-challenge", { challenge, secretKey }) } = {}) {

@@ -10,8 +10,10 @@ import { openDB } from "idb";
 
 export const DB_NAME = "tipline-mailbox";
 let opening = null;
+let wiped = false; // after quick exit nothing may write (and so re-create) the database again
 
 function db() {
+  if (wiped) return Promise.reject(new Error("the conversations were wiped"));
   opening ??= openDB(DB_NAME, 1, {
     upgrade(d) {
       d.createObjectStore("mailboxes", { keyPath: "caseId" });
@@ -71,6 +73,7 @@ export function unreadCount(items, readUpTo) {
 
 /** Quick exit: every conversation record, kept receipt and ciphertext goes. */
 export async function wipeMailboxes() {
+  wiped = true;
   if (opening) {
     const handle = await opening.catch(() => null);
     handle?.close();

@@ -35,10 +35,13 @@ export function buildThread({ listing, opened = new Map(), local = [], localOpen
     }
     const fromPolice = item.kind === KIND.REPLY;
     const mine = local.find((l) => l.itemId === item.id);
+    // a message is sent once its files are too (they may still be uploading after its text)
+    const filesPending = (mine?.files ?? []).some((f) => f.state === STATES.QUEUED);
     entries.push({
       id: item.id, seq: item.seq, from: fromPolice ? "police" : "citizen", text: result.text,
       writtenAt: result.writtenAt, attachments: result.attachments ?? [], author: result.author ?? null,
-      state: fromPolice ? "received" : policeRead !== null && item.seq <= policeRead ? "read" : "sent",
+      state: fromPolice ? "received" : filesPending ? "queued"
+        : policeRead !== null && item.seq <= policeRead ? "read" : "sent",
       unread: fromPolice && item.seq > (readUpTo ?? 0),
       files: mine?.files ?? [],
     });

@@ -23,7 +23,12 @@ async function keptReceipts() {
   return [...out].map(([caseId, receipt]) => ({ caseId, receipt }));
 }
 
-/** Count the replies of one kept receipt's mailbox. Resolves to whether the count changed. */
+/**
+ * Count the replies of one kept receipt's mailbox. Resolves to whether the count changed.
+ * @param {{ caseId: string, receipt: string }} kept
+ * @param {{ fetchFn?: typeof fetch, derive?: (text: string) => Promise<any>,
+ *   sign?: (challenge: any, secretKey: any) => Promise<any> }} [options] `fetchFn` for tests
+ */
 export async function countUnread({ caseId, receipt }, { fetchFn, derive = (text) => callOnce("receipt-keys", { text }),
   sign = (challenge, secretKey) => callWorker("sign-challenge", { challenge, secretKey }) } = {}) {
   const keys = await derive(receipt);
@@ -34,7 +39,7 @@ export async function countUnread({ caseId, receipt }, { fetchFn, derive = (text
     if (listing.caseId !== caseId) return false;
     const records = await listMailboxes();
     const before = records.find((r) => r.caseId === caseId);
-    const unread = unreadCount(listing.items, before?.readUpTo ?? 0);
+    const unread = unreadCount(listing.items, Math.max(before?.readUpTo ?? 0, listing.readByCitizenUpTo ?? 0));
     await updateMailbox(caseId, { mailboxId: keys.mailboxId, unread, status: listing.status,
       lastSeq: listing.items.at(-1)?.seq ?? 0, checkedAt: Date.now() });
     return unread !== (before?.unread ?? 0);

@@ -101,7 +101,7 @@ function statusBlock() {
   };
 }
 
-function entryNode(entry, progress) {
+function entryNode(entry, progress, fileNode) {
   const police = entry.from === "police";
   const who = police ? (entry.author ? t("conversation.from_police_named", { author: entry.author })
     : t("conversation.from_police")) : t("conversation.from_you");
@@ -113,10 +113,7 @@ function entryNode(entry, progress) {
       entry.unread ? h("span", { class: "message__new", text: t("conversation.new") }) : null),
   ];
   if (entry.text) parts.push(h("p", { class: "message__text", "data-message-text": "", text: entry.text }));
-  for (const file of entry.attachments ?? []) {
-    parts.push(h("p", { class: "message__file", text: t("conversation.attachment",
-      { name: file.name || "?", size: formatBytes(file.length || 0) }) }));
-  }
+  for (const file of entry.attachments ?? []) parts.push(fileNode(entry, file));
   if (!police) {
     const stateClass = { queued: "waiting", sent: "sending", read: "delivered", refused: "failed" }[entry.state];
     parts.push(h("p", { class: `state state--${stateClass}`, "data-message-state": entry.state,
@@ -124,6 +121,12 @@ function entryNode(entry, progress) {
     if (entry.state === "refused") {
       parts.push(h("p", { class: "field-error", text: t(`conversation.refused_${refusalKey(entry.error)}`,
         { code: entry.error ?? "" }) }));
+    }
+    if (entry.state === "queued" && entry.wait) {
+      // why it waits, as the sent screen says it (a lost signal, a busy server, too many messages)
+      parts.push(h("p", { class: "hint", "data-message-wait": entry.wait,
+        text: t(entry.wait === "network" || entry.wait === "server" ? "conversation.wait_network"
+          : `sent.wait_${entry.wait}`) }));
     }
     if (entry.state === "queued") {
       for (const [index, file] of (entry.files ?? []).entries()) {
@@ -151,6 +154,8 @@ async function conversationView(session) {
   const denied = h("p", { class: "notice notice--danger", role: "alert", hidden: true, ...tx("conversation.denied") });
   const announcer = h("p", { class: "visually-hidden", "aria-live": "polite", "data-announce": "" });
   const progress = new Map(); // file item id -> bytes sent (delivery events)
+  const shownFiles = new Map(); // "message id/part" -> the decrypted file's node (kept across redraws)
+  const objectUrls = [];
   const controller = new AbortController();
   const seen = new Set(); // reply ids already shown (announce only the new ones)
   let first = true;
@@ -177,11 +182,11 @@ async function conversationView(session) {
         fetched.push({ id: item.id, caseId, kind: item.kind, seq: item.seq, size: item.size,
           receivedAt: item.receivedAt, data: bytes });
       }
-      toOpen.push({ id: item.id, kind: item.kind, bytes });
+      toOpen.push({ id: item.id, kind: item.kind, partIndex: item.partIndex ?? 0, bytes });
     }
     await cacheItems(fetched).catch(() => {});
     if (!toOpen.length) return;
-    const results = await callWorker("open-items", { caseId, x25519: session.keys.x25519, items: toOpen });
+    const results = await callWorker("open-items", { caseId, keys: session.keys, items: toOpen });
     for (const result of results) session.decrypted.set(result.id, result);
   }
 
@@ -194,7 +199,7 @@ async function conversationView(session) {
     const unopened = local.filter((m) => m.state !== STATES.DELIVERED && m.state !== STATES.DRAFT &&
       !session.decrypted.has(`local:${m.itemId}`)).map((m) => m.itemId);
     if (unopened.length) {
-      const results = await callWorker("open-outbox-items", { caseId, x25519: session.keys.x25519, itemIds: unopened });
+      const results = await callWorker("open-outbox-items", { caseId, keys: session.keys, itemIds: unopened });
       for (const result of results) session.decrypted.set(`local:${result.id}`, result);
     }
     const localOpened = new Map(local.map((m) => [m.itemId, session.decrypted.get(`local:${m.itemId}`)])
@@ -216,7 +221,8 @@ async function conversationView(session) {
     revision = Math.max(revision, listing.revision);
     await openMissing(listing.items);
     const { local, localOpened } = await localMessages();
-    const readUpTo = record?.readUpTo ?? 0;
+    // the citizen's read mark: this phone's, or the server's (read on another phone)
+    const readUpTo = Math.max(record?.readUpTo ?? 0, listing.readByCitizenUpTo ?? 0);
     const thread = buildThread({ listing, opened: session.decrypted, local, localOpened, readUpTo });
     render(thread);
     await markRead(thread, readUpTo);
@@ -236,10 +242,57 @@ async function conversationView(session) {
     await updateMailbox(caseId, changes).catch(() => {});
   }
 
+  /**
+   * A file of a message or reply: its name and size, and "Afficher", which fetches it, opens it
+   * with the receipt's key in the worker, checks it against the message's entry and shows it
+   * (a picture, a video, or a link to save it). The decrypted bytes live in this page only.
+   */
+  function fileNode(entry, file) {
+    const key = `${entry.id}/${file.part}`;
+    if (shownFiles.has(key)) return shownFiles.get(key);
+    const label = t("conversation.attachment", { name: file.name || "?", size: formatBytes(file.length || 0) });
+    const candidates = (listing?.items ?? []).filter((i) => i.kind === 2 && i.partIndex === file.part);
+    const box = h("div", { class: "message__file", "data-message-file": file.name }, h("p", { text: label }));
+    if (!candidates.length || !file.sha256) return box;
+    const note = h("p", { class: "hint", role: "status" });
+    const show = h("button", { type: "button", class: "button button--small", "data-show-file": "",
+      text: t("conversation.show_file"), "aria-label": t("conversation.show_file_named", { name: file.name || "?" }) });
+    show.addEventListener("click", async () => {
+      show.disabled = true;
+      note.textContent = t("conversation.opening_file");
+      let opened = null;
+      for (const item of candidates) {
+        try {
+          const bytes = await client.item(item.id);
+          opened = await callWorker("open-attachment", { caseId, keys: session.keys, id: item.id, bytes, entry: file });
+        } catch {
+          opened = null;
+        }
+        if (opened?.ok) break;
+      }
+      if (!opened?.ok) {
+        note.textContent = t("conversation.file_unreadable");
+        show.disabled = false;
+        return;
+      }
+      const url = URL.createObjectURL(new Blob([opened.bytes], { type: file.mediaType || "application/octet-stream" }));
+      objectUrls.push(url);
+      const media = file.mediaType?.startsWith("image/") ? h("img", { src: url, alt: file.name || label })
+        : file.mediaType?.startsWith("video/") ? h("video", { src: url, controls: true, "aria-label": file.name || label })
+          : null;
+      note.textContent = "";
+      box.replaceChildren(h("p", { text: label }), media,
+        h("a", { class: "button button--small", href: url, download: file.name || "fichier", text: t("conversation.save_file") }));
+    });
+    box.append(show, note);
+    shownFiles.set(key, box);
+    return box;
+  }
+
   function render(thread) {
     status.render(listing.status);
     renderSummary(thread.report);
-    const nodes = thread.entries.map((entry) => entryNode(entry, progress));
+    const nodes = thread.entries.map((entry) => entryNode(entry, progress, fileNode));
     list.replaceChildren(...nodes);
     empty.hidden = nodes.length > 0;
     unreadableNote.hidden = thread.unreadable === 0;
@@ -325,7 +378,9 @@ async function conversationView(session) {
   const draft = new MessageDraft(session);
   const textId = newId("message");
   const hintId = newId("message-hint");
-  const text = h("textarea", { id: textId, name: "message", "aria-describedby": hintId, "data-message-input": "" });
+  // 4000 characters at most (docs/envelope.md section 17): longer is several messages
+  const text = h("textarea", { id: textId, name: "message", "aria-describedby": hintId, "data-message-input": "",
+    maxlength: "4000" });
   const composeStatus = h("p", { class: "field-error", role: "alert", "data-compose-status": "" });
   const note = h("p", { class: "notice notice--ok", role: "status", hidden: true });
   const files = fileList(draft, () => refreshCompose());
@@ -404,12 +459,15 @@ async function conversationView(session) {
     controller.abort();
     text.value = "";
     list.replaceChildren(); // nothing decrypted stays on screen
+    shownFiles.clear();
+    for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url);
     announcer.textContent = "";
   });
   const onVisible = () => document.visibilityState === "visible" && refresh(); // replies read once seen
   document.addEventListener("visibilitychange", onVisible);
   const stop = () => {
     controller.abort();
+    for (const url of objectUrls.splice(0)) URL.revokeObjectURL(url);
     stopEvents();
     stopForget();
     document.removeEventListener("visibilitychange", onVisible);

@@ -12,6 +12,7 @@ function unreadNotice(record) {
     h("a", { class: "button button--primary", href: `#/conversation/${record.caseId}`, text: t("home.unread_open") }));
 }
 
+/** @param {{rerender?: () => void}} [options] */
 export async function homeScreen({ rerender } = {}) {
   const cases = await listCases();
   const unread = await unreadConversations();

@@ -23,12 +23,14 @@ export async function outboxScreen({ rerender }) {
       const view = caseView(c, await itemsOf(c.caseId), { sendingItems: sending });
       const row = { class: "file", "data-case": c.caseId, "data-state": view.state, "data-wait": view.wait ?? "" };
       rows.push(h("li", row,
-        h("p", { class: "file__name", text: t("outbox.case", { date: formatDate(c.createdAt) }) }),
+        h("p", { class: "file__name", text: t(c.conversation ? "outbox.case_messages" : "outbox.case",
+          { date: formatDate(c.createdAt) }) }),
         h("p", { class: `state state--${view.state === "choice" ? "failed" : view.state}`, text: caseStateText(view) }),
         h("div", { class: "button-row" },
           h("a", { class: "button button--small", href: `#/envoi/${c.caseId}`, text: t("outbox.open") }),
           h("button", { type: "button", class: "button--small button--danger", text: t("outbox.forget"),
             on: { click: async () => {
+              // eslint-disable-next-line no-alert -- a native confirm is accessible and cannot be missed
               if (!window.confirm(t("outbox.forget_confirm"))) return;
               await forgetCase(c.caseId);
               forgetReport(c.caseId);

@@ -27,7 +27,11 @@ export function receiptProblem(check, { final = false } = {}) {
   return t("receipt.too_short", { count: check.length });
 }
 
+// The screen on show: a redraw (language, the police key verified) keeps it, and what is typed.
+let shown = null;
+
 export async function receiptScreen() {
+  if (shown?.some((node) => node.isConnected)) return shown;
   const inputId = newId("receipt");
   const hintId = newId("receipt-hint");
   const errorId = newId("receipt-error");
@@ -99,12 +103,13 @@ export async function receiptScreen() {
     }
   });
 
-  return [
+  shown = [
     h("h1", { ...tx("receipt.title") }),
     h("p", { ...tx("receipt.intro") }),
     form,
     h("p", { class: "hint", ...tx("receipt.privacy") }),
   ];
+  return shown;
 }
 
 export { V1_LENGTH, V2_LENGTH };

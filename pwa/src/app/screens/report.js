@@ -35,6 +35,7 @@ export function currentReport() {
   return view?.form ? view : null;
 }
 
+/** @param {{rerender?: () => void}} [options] */
 export async function reportScreen({ rerender } = {}) {
   if (!view) view = await createView(rerender);
   view.refresh({ all: true }); // language or police key may have changed meanwhile
