@@ -30,7 +30,8 @@ from .logs import scrub
 REPO = Path(__file__).resolve().parents[1]
 
 DEPLOY = REPO / "deploy" / "nginx"
-INCLUDES = ("tipline-locations.conf", "tipline-proxy.conf")
+INCLUDES = ("tipline-http.conf", "tipline-server.conf", "tipline-headers.conf", "tipline-locations.conf",
+            "tipline-proxy.conf")
 TEMP_DIRS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 
 
@@ -76,8 +77,7 @@ events {{
 }}
 
 http {{
-    access_log off;
-    server_tokens off;
+    include tipline-http.conf;
     default_type application/octet-stream;
 {temps}
     upstream tipline_app {{
@@ -90,6 +90,7 @@ http {{
     }}
     server {{
         listen {binds.listen};
+        include tipline-server.conf;
         include tipline-locations.conf;
     }}
 }}

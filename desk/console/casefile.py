@@ -80,6 +80,7 @@ class Message:
     author: str = ""
     item_id: str = ""
     sha256: str = ""
+    files: list[Attachment] = field(default_factory=list)
 
 
 @dataclass
@@ -103,6 +104,10 @@ class CaseFile:
     def metadata_kept(self) -> bool:
         return any(a.metadata_kept for a in self.attachments)
 
+    def all_files(self) -> list[Attachment]:
+        """The report's attachments and those of the messages and replies (parts 1024 and up)."""
+        return [*self.attachments, *(f for m in self.messages for f in m.files)]
+
     def count(self, kind: str) -> int:
         return sum(a.kind == kind and a.status == "verified" for a in self.attachments)
 
@@ -117,11 +122,23 @@ class CaseFile:
         return min(times) if times else None
 
 
+def _attachment(part: dict, items: dict) -> Attachment:
+    item_id = text(part.get("item_id"), 40)
+    return Attachment(
+        part=part.get("part") if type(part.get("part")) is int else -1, status=text(part.get("status"), 20),
+        name=text(part.get("name"), 300), claimed_type=text(part.get("media_type"), 100),
+        detected_type=text(part.get("detected_media_type"), 100), saved_as=text(part.get("saved_as"), 400),
+        length=part.get("length") if type(part.get("length")) is int else None,
+        sha256=text(part.get("sha256"), 64), ciphertext_sha256=text(items.get(item_id, {}).get("sha256"), 64),
+        item_id=item_id, metadata_kept=part.get("metadata_kept") is True, error_code=text(part.get("error_code"), 60))
+
+
 def _message(ws: Workspace, case_id: str, part: dict, items: dict) -> Message:
     item = items.get(part.get("item_id") or "", {})
     msg = Message(seq=int(item.get("seq") or 0), kind=text(part.get("kind"), 20) or "message",
                   status=text(part.get("status"), 20), item_id=text(part.get("item_id"), 40),
                   sha256=text(part.get("sha256"), 64), received_at=parse_time(item.get("received_at")))
+    msg.files = [_attachment(f, items) for f in part.get("files") or [] if isinstance(f, dict)]
     saved = part.get("saved_as")
     if msg.status != "verified" or not isinstance(saved, str):
         return msg
@@ -166,18 +183,7 @@ def load_case(ws: Workspace, case_id: str) -> CaseFile:
             case.report = read_report(json.loads((folder / "report.json").read_text(encoding="utf-8")))
         except (OSError, ValueError):
             case.report = None
-    for part in ver.get("attachments") or []:
-        if not isinstance(part, dict):
-            continue
-        item_id = text(part.get("item_id"), 40)
-        case.attachments.append(Attachment(
-            part=part.get("part") if type(part.get("part")) is int else -1, status=text(part.get("status"), 20),
-            name=text(part.get("name"), 300), claimed_type=text(part.get("media_type"), 100),
-            detected_type=text(part.get("detected_media_type"), 100), saved_as=text(part.get("saved_as"), 400),
-            length=part.get("length") if type(part.get("length")) is int else None,
-            sha256=text(part.get("sha256"), 64), ciphertext_sha256=text(items.get(item_id, {}).get("sha256"), 64),
-            item_id=item_id, metadata_kept=part.get("metadata_kept") is True,
-            error_code=text(part.get("error_code"), 60)))
+    case.attachments = [_attachment(p, items) for p in ver.get("attachments") or [] if isinstance(p, dict)]
     case.messages = sorted((_message(ws, case_id, p, items) for p in ver.get("messages") or []
                             if isinstance(p, dict)), key=lambda m: m.seq)
     return case

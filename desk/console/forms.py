@@ -22,6 +22,7 @@ class ServerLoginForm(FlaskForm):
     server = StringField(validators=[DataRequired(), Length(max=300)])
     username = StringField(validators=[DataRequired(), Length(max=64)])
     password = PasswordField(validators=[DataRequired(), Length(max=1024)])
+    code = StringField(validators=[Length(max=64)])  # the authenticator's code or a recovery code
 
 
 class StatusForm(FlaskForm):

@@ -66,29 +66,40 @@ def source_mtime(ws: Workspace, case_id: str) -> int:
     return stamp
 
 
-def refresh_case(store: Store, ws: Workspace, case_id: str) -> dict:
-    """Re-read one case's folders into its index row and searchable text."""
+def _upsert(db, ws: Workspace, case_id: str) -> dict:
     stamp = source_mtime(ws, case_id)
     case = load_case(ws, case_id)
-    with store.connect() as db:
-        mark = db.execute("SELECT up_to FROM read_marks WHERE case_id = ?", (case_id,)).fetchone()
-        row = row_of(case, mark["up_to"] if mark else 0)
-        row["source_mtime"] = stamp
-        cols = list(row)
-        db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
-                   f"ON CONFLICT (case_id) DO UPDATE SET "
-                   + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "case_id"), [row[c] for c in cols])
-        rowid = db.execute("SELECT rowid FROM cases WHERE case_id = ?", (case_id,)).fetchone()[0]
-        db.execute("DELETE FROM case_text WHERE rowid = ?", (rowid,))
-        db.execute("INSERT INTO case_text (rowid, body) VALUES (?, ?)", (rowid, search_body(case)))
+    mark = db.execute("SELECT up_to FROM read_marks WHERE case_id = ?", (case_id,)).fetchone()
+    row = row_of(case, mark["up_to"] if mark else 0)
+    row["source_mtime"] = stamp
+    cols = list(row)
+    db.execute(f"INSERT INTO cases ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+               f"ON CONFLICT (case_id) DO UPDATE SET "
+               + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "case_id"), [row[c] for c in cols])
+    rowid = db.execute("SELECT rowid FROM cases WHERE case_id = ?", (case_id,)).fetchone()[0]
+    db.execute("DELETE FROM case_text WHERE rowid = ?", (rowid,))
+    db.execute("INSERT INTO case_text (rowid, body) VALUES (?, ?)", (rowid, search_body(case)))
     return row
 
 
-def refresh_all(store: Store, ws: Workspace) -> int:
-    ids = ws.synced_cases()
-    for case_id in ids:
-        refresh_case(store, ws, case_id)
+def refresh_case(store: Store, ws: Workspace, case_id: str) -> dict:
+    """Re-read one case's folders into its index row and searchable text."""
+    with store.connect(write=True) as db:
+        return _upsert(db, ws, case_id)
+
+
+def refresh_cases(store: Store, ws: Workspace, case_ids, batch: int = 200) -> int:
+    """Many cases, a batch per transaction (one commit per case would cost more than the work)."""
+    ids = list(case_ids)
+    for start in range(0, len(ids), batch):
+        with store.connect(write=True) as db:
+            for case_id in ids[start:start + batch]:
+                _upsert(db, ws, case_id)
     return len(ids)
+
+
+def refresh_all(store: Store, ws: Workspace) -> int:
+    return refresh_cases(store, ws, ws.synced_cases())
 
 
 def stale_cases(store: Store, ws: Workspace) -> list[str]:

@@ -27,7 +27,7 @@ def record(store: Store, case_id: str, officer: str, action: str, detail: str = 
     if db is not None:
         db.execute(sql, (case_id, now_iso(), officer, action, detail))
         return
-    with store.connect() as conn:
+    with store.connect(write=True) as conn:
         conn.execute(sql, (case_id, now_iso(), officer, action, detail))
 
 
@@ -39,7 +39,7 @@ def history(store: Store, case_id: str) -> list[dict]:
 
 def opened_once(store: Store, case_id: str, officer: str) -> None:
     """An 'opened' event the first time each officer opens the case (time to first look)."""
-    with store.connect() as db:
+    with store.connect(write=True) as db:
         seen = db.execute("SELECT 1 FROM events WHERE case_id = ? AND action = 'opened' AND officer = ?",
                           (case_id, officer)).fetchone()
         if not seen:
@@ -47,7 +47,7 @@ def opened_once(store: Store, case_id: str, officer: str) -> None:
 
 
 def assign(store: Store, case_id: str, assignee: str, officer: str) -> None:
-    with store.connect() as db:
+    with store.connect(write=True) as db:
         if assignee:
             db.execute("INSERT INTO assignments (case_id, assignee, by_officer, at) VALUES (?, ?, ?, ?) "
                        "ON CONFLICT (case_id) DO UPDATE SET assignee = excluded.assignee, "
@@ -67,7 +67,7 @@ def add_note(store: Store, case_id: str, body: str, officer: str) -> None:
     body = body.strip()[:MAX_NOTE]
     if not body:
         raise ValueError("empty note")
-    with store.connect() as db:
+    with store.connect(write=True) as db:
         db.execute("INSERT INTO notes (case_id, author, at, body) VALUES (?, ?, ?, ?)",
                    (case_id, officer, now_iso(), body))
         record(store, case_id, officer, "note", db=db)
@@ -87,7 +87,7 @@ def read_up_to(store: Store, case_id: str) -> int:
 
 def mark_read(store: Store, case_id: str, up_to: int, officer: str) -> bool:
     """Move the read mark forward (never back); True if it moved."""
-    with store.connect() as db:
+    with store.connect(write=True) as db:
         row = db.execute("SELECT up_to FROM read_marks WHERE case_id = ?", (case_id,)).fetchone()
         if row and row[0] >= up_to:
             return False

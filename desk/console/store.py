@@ -79,13 +79,16 @@ class Store:
             db.close()
 
     @contextmanager
-    def connect(self):
-        """A connection for one unit of work; committed on success, rolled back on error."""
+    def connect(self, write: bool = False):
+        """A connection for one unit of work; committed on success, rolled back on error.
+        ``write`` takes the write lock at the start (BEGIN IMMEDIATE): a transaction that read
+        first and then wrote could otherwise fail at once if another writer committed meanwhile,
+        whatever the busy timeout."""
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
         db.row_factory = sqlite3.Row
         try:
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("BEGIN")
+            db.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             yield db
             db.execute("COMMIT")
         except BaseException:

@@ -9,11 +9,10 @@ decrypted at the next unlock.
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from datetime import UTC, datetime
-
-import requests
 
 from ..client import ApiFailure, Client, DeskError
 from ..decrypt import decrypt_case
@@ -22,10 +21,10 @@ from ..keyring import KeyringError
 from ..sync import sync as run_sync
 from . import journal
 from .casefile import parse_time
-from .index import refresh_case, stale_cases
+from .index import refresh_cases, stale_cases
 
 EVENTS_RETRY_SECONDS = 300  # how long a server without live events is polled before asking again
-EVENTS_WAIT = (10, 35)  # connect, read: the server answers a long poll within about 25 s
+EVENTS_WAIT = 35  # seconds: the server answers a long poll within about 25 s
 
 
 def session_client(ws) -> Client | None:
@@ -92,13 +91,14 @@ class SyncWorker:
             self.state.live.sync_error = str(exc)
         while not self._stop.is_set():
             self._wake.clear()
+            self.state.live.sync_error = ""
             try:
                 self.round()
-                self.state.live.sync_error = ""
             except (DeskError, KeyringError, ValueError, OSError) as exc:
                 self.state.live.sync_error = str(exc)
             except Exception as exc:  # noqa: BLE001 - the thread must outlive any one bad round
                 self.state.live.sync_error = f"{type(exc).__name__}: {exc}"
+                print(f"console: sync round: {self.state.live.sync_error}", file=sys.stderr, flush=True)
             self._wait()
 
     def round(self) -> set[str]:
@@ -113,18 +113,36 @@ class SyncWorker:
         with self._pending_lock:
             candidates = self._pending | changed
             self._pending = set()
-        identities = state.vault.identities()
+        failed = []
         for case_id in sorted(candidates):
-            if identities is not None and needs_decrypt(state.ws, case_id):
-                result = decrypt_case(state.ws, case_id, identities)
-                journal.record(state.store, case_id, state.officer, "decrypted", result.verdict)
-            elif identities is None and needs_decrypt(state.ws, case_id):
-                with self._pending_lock:
-                    self._pending.add(case_id)  # decrypted at the next unlock
-            refresh_case(state.store, state.ws, case_id)
+            try:
+                self._decrypt_if_needed(case_id)
+            except Exception as exc:  # noqa: BLE001 - one case's trouble must not stop the others
+                failed.append(case_id)
+                print(f"console: case {case_id}: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        try:
+            refresh_cases(state.store, state.ws, sorted(candidates))
+        except Exception as exc:  # noqa: BLE001
+            failed.extend(candidates)
+            print(f"console: index: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        if failed:
+            with self._pending_lock:
+                self._pending.update(failed)  # tried again next round
+            state.live.sync_error = f"{len(failed)} case(s) could not be processed; retrying"
         if candidates:
             state.live.bump()
         return candidates
+
+    def _decrypt_if_needed(self, case_id: str) -> None:
+        state = self.state
+        identities = state.vault.identities()
+        if needs_decrypt(state.ws, case_id):
+            if identities is None:
+                with self._pending_lock:
+                    self._pending.add(case_id)  # decrypted at the next unlock
+            else:
+                result = decrypt_case(state.ws, case_id, identities)
+                journal.record(state.store, case_id, state.officer, "decrypted", result.verdict)
 
     def _wait(self) -> None:
         self._wake.wait(self.poll_seconds)
@@ -139,24 +157,17 @@ class SyncWorker:
                 continue
             cursor = int((read_json(self.state.ws.sync_file) or {}).get("cursor", 0))
             try:
-                response = client.http.get(client._url("/events/operator"), params={"after": cursor},
-                                           timeout=EVENTS_WAIT)
-            except requests.RequestException:
+                seq = client.wait_for_changes(cursor, timeout=EVENTS_WAIT)
+            except DeskError:
                 self._stop.wait(self.poll_seconds)
                 continue
-            if response.status_code != 200:  # no live events on this server (yet): plain polling
+            if seq is None:  # no live events on this server (yet): plain polling
                 self._events_off_until = time.monotonic() + EVENTS_RETRY_SECONDS
-                continue
-            try:
-                body = response.json()
-            except ValueError:
-                body = {}
-            seen = next((body[k] for k in ("revision", "seq", "cursor") if type(body.get(k)) is int), cursor)
-            if seen > cursor:
+            elif seq > cursor:
                 self._wake.set()
-                # let the round move the cursor before asking again (longer if it did not)
-                self._stop.wait(0.2 if seen != last else self.poll_seconds)
-                last = seen
+                # let the round move the cursor before asking again (longer if the last one did not)
+                self._stop.wait(0.5 if seq != last else self.poll_seconds)
+                last = seq
 
 
 __all__ = ["ApiFailure", "SyncWorker", "needs_decrypt", "session_client"]

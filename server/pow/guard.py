@@ -33,8 +33,18 @@ class PowRefused(ApiError):
     status, code = 403, "pow_invalid"
 
 
+def _bounded_header() -> None:
+    """The header's length is bounded (OpenAPI: maxLength) on every request that may carry it,
+    also when no work is needed and it would be ignored: malformed input is refused alike."""
+    raw = request.headers.get(HEADER)
+    if raw is not None and len(raw) > MAX_HEADER:
+        raise PowRefused(f"the {HEADER} header is longer than {MAX_HEADER} characters",
+                         details={"reason": "malformed"})
+
+
 def for_new_case(case_id: str) -> None:
     """Opening a case that does not exist yet costs work; opening it again is free."""
+    _bounded_header()
     settings = services().settings
     if not policy.enabled(settings):
         return
@@ -48,6 +58,7 @@ def for_new_case(case_id: str) -> None:
 def for_new_item(case_id: str, item_id: str, size: int) -> None:
     """Storing an item (a direct PUT or the start of an upload) past the case's free allowance
     costs work scaled to its size; the same item again (a resumed upload) is free."""
+    _bounded_header()
     settings = services().settings
     if not policy.enabled(settings) or size > settings.max_item_bytes:
         return  # an item over the limit is refused for its size, with nothing stored: no work for that

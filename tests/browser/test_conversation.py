@@ -17,7 +17,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from envelope.receipt import format_receipt, new_receipt
-from tests.browser.conftest import desk_decrypt, make_app_server
+from tests.browser.conftest import OPERATOR, OPERATOR_PASSWORD, desk_decrypt, make_app_server
 from tests.browser.helpers import (
     EXIF_MARKERS,
     FORM_CANARIES,
@@ -36,6 +36,7 @@ from tests.media.fixtures import CANARIES as MEDIA_CANARIES
 from tests.support.desk import desk
 from tests.support.netproxy import NetProxy, path_matches
 from tests.support.pg import free_port
+from tests.support.topology import ServedTopology
 
 REPLY_CANARY = "CANARY-REPLY quelle entrée exactement, la A ou la B ?"
 MESSAGE_CANARY = "CANARY-MESSAGE l'entrée B, côté parking, vers 19 h"
@@ -315,3 +316,46 @@ def stored_receipts(page: Page) -> list[str | None]:
         db.close();
         return all.map(r => r.receipt ?? null);
     }""")
+
+
+def test_the_open_conversation_is_woken_through_nginx_and_the_events_process(tmp_path, desk_keys, pwa_build, page):
+    """The served topology (scripts/serve): nginx in front of gunicorn and the events process.
+    Gunicorn's fallback answers at once here, so only the events process, woken by the reply,
+    can bring it to the open screen: the phone's long poll (bearer token, no cookie) goes there."""
+    served = ServedTopology({}, tmp_path / "served.log")
+    port = int(served.binds.listen.rsplit(":", 1)[1])
+    srv = make_app_server(tmp_path, desk_keys, pwa_build, public_port=port,
+                          env={"TIPLINE_EVENTS_WAIT_SECONDS": "60", "TIPLINE_EVENTS_FALLBACK_WAIT_SECONDS": "0"})
+    served.env.update(srv.env)
+    with served:
+        if requests.post(f"{served.url}/api/v1/mailbox/challenge", json={"mailbox": "0" * 32}, timeout=10).status_code \
+                != 200:
+            pytest.skip("the served topology has no mailbox routes")
+        open_app(page, served.url, "signaler")
+        wait_for_key(page)
+        fill_report(page, {"place.text": "CANARY-LIEU sortie du parking, côté gare"})
+        case_id = send(page)
+        wait_delivered(page)
+        polls = []
+        page.on("request", lambda r: polls.append(r) if "/api/v1/events/mailbox" in r.url else None)
+        page.locator("[data-open-conversation]").click()
+        expect(page).to_have_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
+        desk(srv.desk_home, "login", "--server", served.url, "--username", OPERATOR, "--password-stdin",
+             stdin=OPERATOR_PASSWORD + "\n")
+        desk(srv.desk_home, "sync", "--quiet")
+        desk(srv.desk_home, "decrypt", check=False)
+        page.wait_for_timeout(2000)  # the desk's sync may move the mailbox: the phone polls again
+        before = len(polls)
+        page.wait_for_timeout(6000)  # then a quiet while: the poll is held by the events process, not repeated
+        # (gunicorn's fallback answers at once here, which the phone would repeat every 1.5 s)
+        assert polls and len(polls) == before, [p.url for p in polls]
+        desk(srv.desk_home, "reply", case_id, "--text", REPLY_CANARY)
+        expect(page.locator('[data-from="police"] [data-message-text]')).to_have_text(REPLY_CANARY, timeout=15_000)
+        assert all(p.headers.get("authorization", "").startswith("Bearer ") for p in polls)
+        assert all("cookie" not in p.headers for p in polls)
+        log = served.log()
+        assert REPLY_CANARY not in log and "CANARY-LIEU" not in log
+        on_disk = [p.read_bytes() for p in Path(srv.env["TIPLINE_DATA_DIR"]).rglob("*") if p.is_file()]
+        assert scan_requests(on_disk, [REPLY_CANARY.encode(), b"CANARY-LIEU"]) == []
+        assert page.js_errors == []
+        page.goto("about:blank")  # the held poll ends before the topology stops

@@ -202,3 +202,32 @@ def test_audit_trail_records_actions_and_detects_tampering(client, svc, enrolled
         s.execute(text("DELETE FROM audit_log WHERE seq >= 3"))
     done = _verify_cli(env)
     assert done.returncode == 1 and "removed at the end" in done.stderr
+
+
+def test_simultaneous_first_failures_of_one_username_are_all_counted(svc):
+    """Two workers inserting the first throttle row of a username at once: one retries (no 500)."""
+    import threading
+
+    from server.errors import ApiError
+
+    answers, barrier = [], threading.Barrier(4)
+
+    def attempt():
+        session = svc.sessions()
+        barrier.wait(timeout=30)
+        try:
+            operators.login(session, svc.settings, "someone.new", "wrong password!", code="123456")
+        except ApiError as exc:
+            answers.append(exc.code)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    # three answered at once, the fourth told to wait (login_max_failures is 3 here)
+    assert sorted(answers) == ["invalid_credentials"] * 3 + ["slow_down"]
+    with svc.sessions() as s:
+        assert s.query(LoginThrottle).one().failures == 4

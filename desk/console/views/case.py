@@ -7,10 +7,12 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 
+from ... import reply as replies
 from ...client import DeskError
-from .. import journal
+from ...keyring import KeyringError
+from .. import journal, server_calls
 from ..casefile import CaseFile, attachment_path, load_case
-from ..forms import ActionForm, AssignForm, NoteForm, StatusForm
+from ..forms import ActionForm, AssignForm, NoteForm, ReplyForm, StatusForm
 from ..headers import ATTACHMENT_CSP, content_disposition
 from ..i18n import gettext as _
 from ..index import refresh_case
@@ -40,14 +42,27 @@ def show(case_id: str):
     st = state()
     case = find_case(case_id)
     journal.opened_once(st.store, case_id, st.officer)
+    client = session_client(st.ws)
     citizen = [m.seq for m in case.messages if m.kind == "message"]
     if citizen and journal.mark_read(st.store, case_id, max(citizen), st.officer):
+        server_calls.mark_read(client, case_id, max(citizen))
         _changed(case_id)
     status_form = StatusForm(status=case.status)
     return render_template("case.html", case=case, rep=case.report, status_form=status_form,
                            assign_form=AssignForm(assignee=journal.assignee(st.store, case_id)),
                            note_form=NoteForm(), action_form=ActionForm(), notes=journal.notes(st.store, case_id),
-                           history=journal.history(st.store, case_id), statuses=STATUS)
+                           history=journal.history(st.store, case_id), statuses=STATUS,
+                           server_history=server_calls.case_audit(client, case_id),
+                           reply_form=ReplyForm() if _has_mailbox(case) else None)
+
+
+def _has_mailbox(case: CaseFile) -> bool:
+    """A reply can be sealed only to a verified report's mailbox key."""
+    try:
+        replies.citizen_key(state().ws, case.case_id)
+    except DeskError:
+        return False
+    return True
 
 
 @bp.get("/<case_id>/attachments/<int:part>")
@@ -58,7 +73,7 @@ def attachment(case_id: str, part: int, mode: str = "download"):
     download with a neutral type. Never sniffed, never framed, sandboxed if opened anyway."""
     st = state()
     case = find_case(case_id)
-    att = next((a for a in case.attachments if a.part == part), None)
+    att = next((a for a in case.all_files() if a.part == part), None)
     path = attachment_path(st.ws, case, att) if att else None
     if path is None:
         abort(404)
@@ -118,3 +133,32 @@ def add_note(case_id: str):
     journal.add_note(st.store, case_id, form.body.data, st.officer)
     _changed(case_id)
     return redirect(url_for("case.show", case_id=case_id) + "#notes")
+
+
+@bp.post("/<case_id>/reply")
+def reply(case_id: str):
+    """Seal a reply to the citizen's mailbox key and every key of the verified police bundle
+    (desk.reply), send it through the desk's outbox, then sync so it shows in the thread."""
+    st = state()
+    find_case(case_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    client = session_client(st.ws)
+    if client is None:
+        flash(_("Pas de session sur le serveur : connectez-vous d'abord."))
+        return redirect(url_for("auth.server_login"))
+    try:
+        root = replies.trusted_root(st.ws, st.keyring, None)
+        police = replies.police_keys(st.ws, client, root, None)
+        folder = replies.prepare_reply(st.ws, case_id, text=form.text.data, files=[], author=st.officer,
+                                       police=police, citizen_x25519=replies.citizen_key(st.ws, case_id))
+        replies.send(client, folder)
+    except (DeskError, KeyringError, ValueError) as exc:
+        flash(_("La réponse n'est pas partie : {error}", error=str(exc)))
+        return redirect(url_for("case.show", case_id=case_id) + "#h-conv")
+    journal.record(st.store, case_id, st.officer, "reply")
+    if st.worker is not None:
+        st.worker.kick([case_id])
+    flash(_("Réponse envoyée."))
+    return redirect(url_for("case.show", case_id=case_id) + "#h-conv")

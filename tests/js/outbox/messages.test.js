@@ -142,9 +142,9 @@ describe("messages in the outbox", () => {
     const server = fakeServer();
     const caseId = await deliveredCase(server);
     const { message, files } = await draftMessage(caseId, [1000]);
-    await cleanUp({ heldLocks: new Set([draftLockName(caseId)]) }, db);
+    await cleanUp({ heldLocks: new Set([draftLockName(caseId)]), now: clock.now() }, db);
     expect(await db.get("items", message.itemId)).toBeTruthy();
-    await cleanUp({ heldLocks: new Set() }, db);
+    await cleanUp({ heldLocks: new Set(), now: clock.now() }, db);
     expect(await db.get("items", message.itemId)).toBeUndefined();
     expect(await db.get("items", files[0].itemId)).toBeUndefined();
     expect(await db.count("chunks")).toBe(0);

@@ -22,6 +22,7 @@ import { callWorker } from "../worker-client.js";
 
 const RETRY_MIN_MS = 1000;
 const RETRY_MAX_MS = 30_000;
+const QUICK_POLL_MS = 1500; // a long poll answered sooner than this without news waits before the next
 // The conversation on screen: {caseId, nodes, refresh, stop}. A redraw of the same screen
 // (language, police key) keeps it, with the message being written and its files.
 let view = null;
@@ -344,15 +345,27 @@ async function conversationView(session) {
   }
 
   /** The long poll, while the screen is open: a new revision means something to fetch. */
+  const pause = (ms) => new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    controller.signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    }, { once: true });
+  });
+
   async function live() {
     let delay = RETRY_MIN_MS;
     while (!controller.signal.aborted) {
       try {
+        const started = Date.now();
         const next = await client.waitForChange(revision, controller.signal);
         delay = RETRY_MIN_MS;
         if (next !== revision) {
           revision = next;
           await refresh();
+        } else if (Date.now() - started < QUICK_POLL_MS) {
+          // nothing new, at once: a server without long polls (or a proxy) must not make this spin
+          await pause(QUICK_POLL_MS);
         }
       } catch (error) {
         if (controller.signal.aborted) return;
@@ -360,14 +373,8 @@ async function conversationView(session) {
           denied.hidden = false;
           return;
         }
-        offline.hidden = !(error instanceof MailboxUnreachable && error.wait === "network") && offline.hidden;
-        await new Promise((resolve) => {
-          const timer = setTimeout(resolve, delay);
-          controller.signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            resolve();
-          }, { once: true });
-        });
+        if (error instanceof MailboxUnreachable && error.wait === "network") offline.hidden = false;
+        await pause(delay);
         delay = Math.min(delay * 2, RETRY_MAX_MS);
         if (!controller.signal.aborted) await refresh();
       }
