@@ -190,6 +190,9 @@ def gc_cmd(grace_minutes, skip_retention):
     from .services.clock import now
 
     report["pow_spent"] = purge(_session(), now=now(), resolution=_svc().settings.time_resolution)
+    from .services.mailbox import purge_expired
+
+    report["mailbox_logins"] = purge_expired(_session())  # expired tokens and answered challenges
     if not skip_retention:
         from .services.retention import apply
 
@@ -261,9 +264,11 @@ def events_cmd(bind):
     from .migrations.runner import check_current
     from .db import make_engine
 
+    # Every logger, aiohttp's included (its errors may name the peer), through the scrubber.
     handler = logging.StreamHandler()
     handler.setFormatter(ScrubbingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.getLogger("tipline").addHandler(handler)
+    logging.getLogger().addHandler(handler)
+    logging.getLogger().setLevel(logging.WARNING)
     logging.getLogger("tipline").setLevel(logging.INFO)
     settings = Settings.from_env()
     engine = make_engine(settings.database_url, time_resolution=settings.time_resolution)

@@ -43,6 +43,8 @@ class Case(Base):
     created_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(20), default=CaseStatus.NEW.value)
     status_changed_at: Mapped[datetime | None]
+    # the officer the case is assigned to (a name as the unit writes it), or None; clear like the status
+    assignee: Mapped[str | None] = mapped_column(String(64))
     # position in the operators' change feed (services.feed); moves on every change
     change_seq: Mapped[int] = mapped_column(index=True, unique=True)
 

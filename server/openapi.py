@@ -58,7 +58,9 @@ SCHEMAS = {
     "Tombstone": o.TombstoneSchema,
     "Changes": o.ChangesSchema,
     "StatusUpdate": o.StatusUpdateSchema,
+    "AssigneeUpdate": o.AssigneeUpdateSchema,
     "AuditTrail": au.AuditTrailSchema,
+    "DeskAction": au.DeskActionSchema,
 }
 
 
@@ -245,11 +247,25 @@ def _operations() -> dict[str, dict[str, dict]]:
                                   **_errors(UNAUTH, BAD_ID, NO_CASE, TOO_LARGE_JSON, UNSUPPORTED, UNAVAILABLE,
                                             FULL)}},
         },
+        "/api/operator/v1/cases/{case_id}/assignee": {
+            "put": {"tags": ["operator"], "summary": "Assign a case to an officer (null: to nobody)",
+                    "parameters": _params("case_id"),
+                    "requestBody": {"required": True, "content": _json("AssigneeUpdate")},
+                    "responses": {**_ok(200, "CaseDetail", "the case"),
+                                  **_errors(UNAUTH, BAD_ID, NO_CASE, (400, "`invalid_request`"), TOO_LARGE_JSON,
+                                            UNSUPPORTED, UNAVAILABLE, FULL)}},
+        },
         "/api/operator/v1/cases/{case_id}/audit": {
             "get": {"tags": ["operator"], "summary": "The case's audit trail: who did what, oldest first",
                     "parameters": _params("case_id"),
                     "responses": {**_ok(200, "AuditTrail", "the case's entries"),
                                   **_errors(UNAUTH, BAD_ID, NO_CASE, UNAVAILABLE)}},
+            "post": {"tags": ["operator"], "summary": "Record what a desk did with the case (an export)",
+                     "parameters": _params("case_id"),
+                     "requestBody": {"required": True, "content": _json("DeskAction")},
+                     "responses": {**_ok(201, "AuditEntry", "the entry written"),
+                                   **_errors(UNAUTH, BAD_ID, NO_CASE, (400, "`invalid_request`"), TOO_LARGE_JSON,
+                                             UNSUPPORTED, UNAVAILABLE, FULL)}},
         },
         "/api/operator/v1/items/{item_id}/content": {
             "get": {"tags": ["operator"], "summary": "An item's ciphertext (Range requests supported)",

@@ -48,6 +48,9 @@ def operations(ok, errors, params, json, octets, digest_header, bad_id, no_case,
                                    **errors(bad_id, unsupported,
                                             (401, "any failure, the same answer: unknown mailbox, bad signature, "
                                                   "expired or replayed challenge (`mailbox_denied`)"))}},
+            "delete": {"tags": ["mailbox"], "summary": "Revoke this mailbox token (quick exit)",
+                       "security": MAILBOX_TOKEN,
+                       "responses": {"204": {"description": "revoked"}, **errors(TOKEN_401)}},
         },
         "/api/v1/mailbox": {
             "get": {"tags": ["mailbox"], "summary": "The conversation's items, status, revision and read marks",

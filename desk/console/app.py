@@ -6,7 +6,7 @@ import getpass
 import os
 from pathlib import Path
 
-from flask import Flask, abort, jsonify, redirect, request, session, url_for
+from flask import Flask, abort, g, jsonify, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
 
 from ..files import read_json
@@ -54,7 +54,7 @@ def create_app(home: Path, *, keyring_dir: Path | None = None, lock_after: float
     app.jinja_env.autoescape = True  # every template, whatever its name: all shown text is hostile
     labels.register(app)
     app.jinja_env.globals.update(sync_error=lambda: st.live.sync_error, last_sync=lambda: st.live.last_sync,
-                                 officer=lambda: st.officer)
+                                 officer=lambda: st.officer, no_session=lambda: st.live.no_session)
 
     from .views import auth, case, export, inbox, live, stats
     for module in (auth, inbox, case, stats, export, live):
@@ -62,6 +62,8 @@ def create_app(home: Path, *, keyring_dir: Path | None = None, lock_after: float
 
     @app.before_request
     def guard():
+        # the revision this page is at least as new as: its script refreshes once it moves
+        g.revision = st.live.revision
         host = (request.host or "").rsplit(":", 1)[0]
         if host not in LOCAL_HOSTS:  # a page elsewhere rebinding its name to 127.0.0.1 gets nothing
             abort(421)

@@ -106,6 +106,9 @@ class SyncWorker:
         state = self.state
         changed: set[str] = set()
         client = session_client(state.ws)
+        if state.live.no_session != (client is None):
+            state.live.no_session = client is None
+            state.live.bump()
         if client is not None:
             report = run_sync(client, state.ws, show_progress=False)
             state.live.last_sync = journal.now_iso()

@@ -64,6 +64,14 @@ def open_session():
     return respond(token_schema, {"token": token, "expires_in": expires_in, "case_id": case_id}, 201)
 
 
+@bp.delete("/mailbox/session")
+def close_session():
+    """Revoke this token (the phone's quick exit); the next request needs a new login."""
+    _mailbox()
+    mailboxes.logout(session(), request.headers.get("Authorization"))
+    return ("", 204)
+
+
 def _mailbox() -> Mailbox:
     g.mailbox = mailboxes.authenticate(session(), request.headers.get("Authorization"))
     return g.mailbox

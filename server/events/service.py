@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import random
 import resource
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -150,8 +151,11 @@ class Hub:
         try:
             if self.epoch != epoch:  # the watcher looked while we were reading: look again
                 waiter.offer(await reread())
+            # Spread over the last fifth of the wait, so polls opened together do not all come
+            # back together.
+            wait = self.settings.events_wait_seconds * (0.8 + 0.2 * random.random())
             try:
-                return await asyncio.wait_for(asyncio.shield(waiter.future), self.settings.events_wait_seconds)
+                return await asyncio.wait_for(asyncio.shield(waiter.future), wait)
             except asyncio.TimeoutError:
                 return after
         finally:

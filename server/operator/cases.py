@@ -4,7 +4,8 @@ from sqlalchemy import select
 from ..context import services, session
 from ..http import json_body, respond
 from ..models import Case, Mailbox
-from ..schemas.operator import CaseDetailSchema, ChangesQuerySchema, ChangesSchema, StatusUpdateSchema
+from ..schemas.operator import (AssigneeUpdateSchema, CaseDetailSchema, ChangesQuerySchema, ChangesSchema,
+                                StatusUpdateSchema)
 from ..services import conversation, feed, triage
 from ..services.cases import get_case
 from . import bp, require_operator
@@ -13,6 +14,7 @@ changes_query = ChangesQuerySchema()
 changes_schema = ChangesSchema()
 detail_schema = CaseDetailSchema()
 status_schema = StatusUpdateSchema()
+assignee_schema = AssigneeUpdateSchema()
 
 
 @bp.get("/changes")
@@ -52,6 +54,19 @@ def set_status(case_id: str):
     return respond(detail_schema, detail)
 
 
+@bp.put("/cases/<id:case_id>/assignee")
+@require_operator
+def set_assignee(case_id: str):
+    """Assign the case to an officer (``null``: to nobody); every desk sees it in the change feed."""
+    settings = services().settings
+    data = json_body(assignee_schema, settings.max_json_bytes)
+    triage.set_assignee(session(), settings, case_id, data["assignee"], actor=g.operator.username)
+    s = session()
+    with s.begin():
+        detail = _detail(s, get_case(s, case_id))
+    return respond(detail_schema, detail)
+
+
 def _summary(case: Case, unread: int) -> dict:
     return {
         "id": case.id,
@@ -59,6 +74,7 @@ def _summary(case: Case, unread: int) -> dict:
         "status": case.status,
         "status_changed_at": case.status_changed_at,
         "change_seq": case.change_seq,
+        "assignee": case.assignee,
         "unread_messages": unread,
     }
 

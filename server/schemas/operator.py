@@ -3,7 +3,7 @@ from marshmallow import Schema, fields, validate
 from envelope.vocabulary import STATUSES
 
 from ..ids import MAX_INT64
-from .common import KINDS
+from .common import KINDS, FullMatch
 from .mailbox import ReadMarkSchema
 
 
@@ -49,6 +49,8 @@ class CaseSchema(Schema):
     status = fields.String(required=True, validate=validate.OneOf(STATUSES))
     status_changed_at = fields.DateTime(allow_none=True)
     change_seq = fields.Integer(required=True)
+    assignee = fields.String(allow_none=True, required=True, metadata={"description": "the officer the case is "
+                                                                                      "assigned to; null: nobody"})
     unread_messages = fields.Integer(required=True, metadata={"description": "citizen messages after the police's "
                                                                             "read mark"})
 
@@ -81,6 +83,13 @@ class ChangesSchema(Schema):
     reads = fields.List(fields.Nested(ReadMarkSchema), required=True, metadata={"description": "read marks moved since"})
     cursor = fields.Integer(required=True, metadata={"description": "pass as since= to continue"})
     more = fields.Boolean(required=True)
+
+
+class AssigneeUpdateSchema(Schema):
+    # printable, no surrounding spaces: it is shown on every desk
+    assignee = fields.String(required=True, allow_none=True,
+                             validate=FullMatch(r"^[^\x00-\x1f\x7f\s](?:[^\x00-\x1f\x7f]{0,62}[^\x00-\x1f\x7f\s])?$",
+                                                      error="1 to 64 printable characters, no surrounding spaces"))
 
 
 class StatusUpdateSchema(Schema):

@@ -215,3 +215,21 @@ def authenticate(session: Session, authorization: str | None) -> Mailbox:
     if mailbox is None:
         raise invalid_token()
     return mailbox
+
+
+def logout(session: Session, authorization: str | None) -> None:
+    """Forget the token now (the phone's quick exit, or leaving the conversation)."""
+    token = bearer(authorization)
+    if token is None:
+        raise invalid_token()
+    with session.begin():
+        session.execute(delete(MailboxToken).where(MailboxToken.token_hash == _token_hash(token)))
+
+
+def purge_expired(session: Session) -> int:
+    """Drop expired tokens and answered challenges past their expiry (``tipline-server gc``)."""
+    t = now()
+    with session.begin():
+        n = session.execute(delete(MailboxToken).where(MailboxToken.expires_at < t)).rowcount
+        n += session.execute(delete(UsedChallenge).where(UsedChallenge.expires_at < t)).rowcount
+    return n

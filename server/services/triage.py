@@ -1,5 +1,5 @@
-"""Operators' triage of cases: status changes (assignment and notes come with the console), each
-recorded in the audit trail in the same transaction, and moving the case in the change feed."""
+"""Operators' triage of cases: status and assignee, both in clear and shared by every desk through
+the change feed; each change recorded in the audit trail in the same transaction."""
 
 from __future__ import annotations
 
@@ -27,6 +27,18 @@ def set_status(session: Session, settings: Settings, case_id: str, status: str, 
                          detail={"from": previous, "to": status})
         items = list(case.items)
     return case, items
+
+
+def set_assignee(session: Session, settings: Settings, case_id: str, assignee: str | None, *, actor: str) -> Case:
+    with session.begin():
+        case = get_case(session, case_id, lock=True)
+        if case.assignee != assignee:
+            previous = case.assignee
+            case.assignee = assignee
+            case.change_seq = feed.next_seq(session)
+            audit.record(session, settings.time_resolution, "assigned", actor=actor, case_id=case_id,
+                         detail={"from": previous, "to": assignee})
+    return case
 
 
 def item_for_download(session: Session, settings: Settings, item_id: str, *, actor: str) -> tuple[str, str]:

@@ -90,11 +90,11 @@ def send_with_mailbox(phone: Phone, fields: dict, attachments, recipients) -> st
     return case_id
 
 
-def start_console(home: Path, log: Path) -> Console:
+def start_console(home: Path, log: Path, *extra: str) -> Console:
     env = {**os.environ}
     env.pop("TIPLINE_DESK_PASSPHRASE", None)  # the officer types it in the browser
     proc = subprocess.Popen([sys.executable, "-m", "desk", "--home", str(home), "console", "--no-browser",
-                             "--poll", "1"], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=open(log, "wb"),
+                             "--poll", "1", *extra], cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=open(log, "wb"),
                             text=True)
     line = proc.stdout.readline()  # "console: http://127.0.0.1:PORT/"
     match = re.search(r"http://127\.0\.0\.1:\d+/", line)
@@ -394,3 +394,37 @@ def test_reply_reaches_the_thread_of_both_desks(unit, desk_page):
     second.goto(f"{unit.b.url}cases/{cid}")
     for page in (first, second):  # each desk's sync brings it back, decrypted with its own key
         expect(page.locator("article.msg-reply")).to_contain_text("pouvez-vous préciser l'heure", timeout=30_000)
+
+
+def test_keyboard_only_from_unlock_to_a_case(unit, desk_page):
+    page = desk_page(unit.a)
+    wait_decrypted(page, unit)
+    page.keyboard.press("Tab")  # the first stop is the skip link
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("() => document.activeElement.id") == "main"
+    for _ in range(40):  # then through the filters to the first case of the list
+        page.keyboard.press("Tab")
+        if page.evaluate("() => document.activeElement.closest('tbody') !== null"):
+            break
+    # the focused link shows where the keyboard is
+    assert page.evaluate("() => getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_contain_text("Signalement")
+
+
+def test_the_console_locks_itself_and_the_page_leaves_the_screen(unit, desk_page, tmp_path):
+    home = tmp_path / "desk-home-lock"
+    shutil.copytree(unit.a.home, home, ignore=shutil.ignore_patterns("console.sqlite3*"))
+    quick = start_console(home, tmp_path / "console-lock.log", "--lock-after", "0.1")  # 6 seconds
+    try:
+        page = desk_page(quick)
+        expect(page.locator("h1")).to_have_text("Boîte de réception")
+        # no click, no key: the page's own polling does not count as activity
+        expect(page.locator("#passphrase")).to_be_visible(timeout=30_000)
+        assert "/unlock" in page.url
+        page.goto(quick.url)  # the keys are gone: every page asks again
+        assert "/unlock" in page.url
+    finally:
+        quick.stop()

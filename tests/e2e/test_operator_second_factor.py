@@ -38,3 +38,23 @@ def test_desk_login_with_a_second_factor_and_a_strangers_failures(deployment):
     assert re.search(r"^\d+ entries; head [0-9a-f]{64}$", verified, re.M)
     shown = server_cli(deployment.env, "audit", "show").stdout
     assert "recovery_code_used" in shown and "login_failed" in shown and secret not in shown
+
+
+def test_an_assignment_made_on_one_desk_is_seen_by_another(deployment, tmp_path):
+    from tests.e2e.conftest import citizen_http
+    from tests.support.phone import Phone
+
+    phone = Phone(deployment.url, tmp_path, http=citizen_http())
+    bundle = phone.fetch_bundle(deployment.root_public, "https://signalement.test")
+    sent = phone.send_report({"lieu": "parking du stade"}, [], bundle.public_keys)
+    desks = [deployment.desk_home, tmp_path / "second-desk"]
+    for home in desks:
+        desk(home, "login", "--server", deployment.url, "--username", OPERATOR, "--password-stdin",
+             stdin=OPERATOR_PASSWORD + "\n")
+        desk(home, "sync", "--quiet")
+    assert "agent.martin" in desk(desks[0], "assign", sent.case_id, "agent.martin").stderr
+    desk(desks[1], "sync", "--quiet")
+    listed = desk(desks[1], "cases").stdout
+    assert "agent.martin" in next(line for line in listed.splitlines() if sent.case_id[:12] in line)
+    done = desk(desks[0], "assign", sent.case_id, check=False)
+    assert done.returncode == 1 and "--nobody" in done.stderr

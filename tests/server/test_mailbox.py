@@ -195,3 +195,20 @@ def test_what_a_login_stores_is_coarse(app, client, keys):
         times = [t.expires_at for t in s.scalars(select(MailboxToken))]
         times += [u.expires_at for u in s.scalars(select(UsedChallenge))]
     assert len(times) == 2 and all(int(t.timestamp()) % resolution == 0 and t.microsecond == 0 for t in times)
+
+
+def test_logout_and_gc_forget_tokens(app, client, keys, monkeypatch):
+    open_with_mailbox(client, keys)
+    auth = login(client, keys)
+    assert client.delete("/api/v1/mailbox/session", headers=auth).status_code == 204
+    r = client.get("/api/v1/mailbox", headers=auth)
+    assert r.status_code == 401 and r.json["error"] == "invalid_token"
+    assert client.delete("/api/v1/mailbox/session", headers=auth).status_code == 401
+    login(client, keys)
+    svc = app.extensions["tipline"]
+    assert mailbox_service.purge_expired(svc.sessions()) == 0  # nothing has expired yet
+    later = now() + timedelta(hours=3)
+    monkeypatch.setattr(mailbox_service, "now", lambda: later)
+    assert mailbox_service.purge_expired(svc.sessions()) == 3  # one token, two answered challenges
+    with svc.sessions() as s:
+        assert s.scalars(select(MailboxToken)).all() == [] and s.scalars(select(UsedChallenge)).all() == []

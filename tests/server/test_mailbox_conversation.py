@@ -73,6 +73,9 @@ def test_a_conversation_both_ways(client, police, conversation, keys, test_keys)
         (4, "message", "citizen"), (5, "attachment", "citizen")]
     assert box["revision"] > start["revision"]
     assert client.get(f"/api/v1/mailbox/items/{reply_id}", headers=citizen).data == reply_data
+    # the case id alone (what the outbox keeps) shows the citizen's own items, not the replies
+    own = client.get(f"/api/v1/cases/{case_id}").json["items"]
+    assert [i["kind"] for i in own] == ["report", "message", "attachment"]
     # the same reply again is a no-op; other bytes under its id a conflict
     headers = {**police, "Content-Type": "application/octet-stream"}
     r = client.put(f"/api/operator/v1/cases/{case_id}/items/{reply_id}", data=reply_data, headers=headers)

@@ -145,7 +145,7 @@ def test_0002_coarsens_every_stored_time(empty_url, resolution):
     engine = make_engine(empty_url)
     try:
         with engine.connect() as conn:
-            cases = conn.execute(select(Case.__table__).order_by(Case.id)).mappings().all()
+            cases = conn.execute(select(Case.created_at, Case.status_changed_at).order_by(Case.id)).mappings().all()
             assert [(c["created_at"], c["status_changed_at"]) for c in cases] == [(down, down), (down, None)]
             assert conn.execute(select(Item.received_at)).scalar_one() == down
             assert conn.execute(select(Upload.created_at)).scalar_one() == down
@@ -230,5 +230,29 @@ def test_0003_mailbox_numbers_stored_items_and_matches_the_models(empty_url):
     try:
         assert "mailboxes" not in inspect(engine).get_table_names()
         assert "position" not in {c["name"] for c in inspect(engine).get_columns("items")}
+    finally:
+        engine.dispose()
+
+
+def test_0007_unit_adds_the_assignee_to_existing_cases(empty_url):
+    runner.upgrade(empty_url, "0003_mailbox")
+    engine = make_engine(empty_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO cases (id, created_at, status, change_seq) "
+                              "VALUES ('" + "a" * 32 + "', CURRENT_TIMESTAMP, 'useful', 1)"))
+    finally:
+        engine.dispose()
+    runner.upgrade(empty_url, "0007_unit")
+    engine = make_engine(empty_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT status, assignee FROM cases")).one() == ("useful", None)
+    finally:
+        engine.dispose()
+    runner.downgrade(empty_url, "0003_mailbox")
+    engine = make_engine(empty_url)
+    try:
+        assert "assignee" not in {c["name"] for c in inspect(engine).get_columns("cases")}
     finally:
         engine.dispose()

@@ -6,7 +6,8 @@
 
 (function () {
   const url = document.body.dataset.liveUrl;
-  let revision = -1;
+  // The revision the server read before it rendered this page: any later change refreshes it.
+  let revision = Number(document.body.dataset.revision ?? -1);
 
   async function refreshRegions() {
     const response = await fetch(location.href, { credentials: "same-origin", redirect: "manual" });
@@ -46,7 +47,7 @@
         try {
           await navigator.clipboard.writeText(button.dataset.copy);
           button.setAttribute("aria-live", "polite");
-          button.textContent = button.dataset.copied || "✓";
+          button.textContent = button.dataset.copied;
         } catch (error) {
           window.prompt("", button.dataset.copy);
         }

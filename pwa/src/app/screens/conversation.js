@@ -17,7 +17,7 @@ import { currentSession, forgetSession, onForget, openSession } from "../mailbox
 import { cacheItems, cachedItems, getMailbox, updateMailbox } from "../mailbox/store.js";
 import { buildThread, statusKey } from "../mailbox/thread.js";
 import { policeKey } from "../police-key.js";
-import { go } from "../router.js";
+import { currentPath, go } from "../router.js";
 import { callWorker } from "../worker-client.js";
 
 const RETRY_MIN_MS = 1000;
@@ -75,9 +75,20 @@ export async function conversationScreen({ caseId }) {
     }
     try {
       session = await openSession(kept);
-    } catch {
-      go("recu"); // offline or refused: the receipt screen says which, when typed
-      return [];
+    } catch (error) {
+      if (!(error instanceof MailboxUnreachable)) {
+        go("recu"); // refused: the receipt screen says so when it is typed
+        return [];
+      }
+      // no network: say so, and try again when asked or when the network comes back
+      const here = `conversation/${caseId}`;
+      const again = () => currentPath() === here && go(here); // only if the citizen is still here
+      window.addEventListener("online", again, { once: true });
+      return [h("h1", { ...tx("conversation.title") }),
+        h("p", { class: "notice notice--warn", role: "status", "data-conversation-offline": "",
+          ...tx("receipt.offline") }),
+        h("div", { class: "button-row" }, h("button", { type: "button", class: "button button--primary",
+          ...tx("conversation.retry"), on: { click: again } }))];
     }
     if (session.caseId !== caseId) {
       go(`conversation/${session.caseId}`);
@@ -102,7 +113,7 @@ function statusBlock() {
   };
 }
 
-function entryNode(entry, progress, fileNode) {
+function entryNode(entry, progress, fileNode, caseId) {
   const police = entry.from === "police";
   const who = police ? (entry.author ? t("conversation.from_police_named", { author: entry.author })
     : t("conversation.from_police")) : t("conversation.from_you");
@@ -122,6 +133,12 @@ function entryNode(entry, progress, fileNode) {
     if (entry.state === "refused") {
       parts.push(h("p", { class: "field-error", text: t(`conversation.refused_${refusalKey(entry.error)}`,
         { code: entry.error ?? "" }) }));
+    }
+    for (const file of (entry.files ?? []).filter((f) => f.state === STATES.FAILED)) {
+      // a file the server refused for good: said, and where to let it go (the message went without it)
+      parts.push(h("p", { class: "field-error", "data-file-refused": file.itemId,
+        text: t(`sent.refused_${refusalKey(file.error)}`, { code: file.error ?? "" }) }),
+      h("p", {}, h("a", { href: `#/envoi/${caseId}`, text: t("conversation.refused_file_where") })));
     }
     if (entry.state === "queued" && entry.wait) {
       // why it waits, as the sent screen says it (a lost signal, a busy server, too many messages)
@@ -196,7 +213,7 @@ async function conversationView(session) {
     const messages = items.filter((i) => i.kind === "message");
     const local = messages.map((m) => ({ itemId: m.itemId, state: m.state, wait: m.wait, error: m.error,
       files: items.filter((f) => f.messageId === m.itemId).map((f) => ({ itemId: f.itemId, state: f.state,
-        size: f.size })) }));
+        size: f.size, error: f.error })) }));
     const unopened = local.filter((m) => m.state !== STATES.DELIVERED && m.state !== STATES.DRAFT &&
       !session.decrypted.has(`local:${m.itemId}`)).map((m) => m.itemId);
     if (unopened.length) {
@@ -293,7 +310,7 @@ async function conversationView(session) {
   function render(thread) {
     status.render(listing.status);
     renderSummary(thread.report);
-    const nodes = thread.entries.map((entry) => entryNode(entry, progress, fileNode));
+    const nodes = thread.entries.map((entry) => entryNode(entry, progress, fileNode, caseId));
     list.replaceChildren(...nodes);
     empty.hidden = nodes.length > 0;
     unreadableNote.hidden = thread.unreadable === 0;
