@@ -16,7 +16,7 @@ VERDICT = {"VERIFIED": "VÉRIFIÉ", "INCOMPLETE": "INCOMPLET", "REFUSED": "REFUS
 PERIOD = {"24h": "24 heures", "7d": "7 jours", "30d": "30 jours", "365d": "12 mois"}
 ACTION = {"synced": "synchronisé", "decrypted": "déchiffré et vérifié", "opened": "ouvert",
           "status": "statut changé", "assigned": "attribué", "note": "note ajoutée", "reply": "réponse envoyée",
-          "exported": "exporté", "read": "messages lus"}
+          "exported": "exporté", "read": "messages lus", "deleted": "supprimé par le serveur (conservation)"}
 
 
 def status(value) -> str:

@@ -255,7 +255,7 @@ def test_case_view_with_photos_hashes_and_coordinates(unit, desk_page):
     assert page.js_errors == []
 
 
-def test_status_change_seen_by_a_second_desk_within_seconds(unit, desk_page):
+def test_status_and_assignment_seen_by_a_second_desk_within_seconds(unit, desk_page):
     cid = unit.cases["risky"]
     second = desk_page(unit.b)
     wait_decrypted(second, unit)
@@ -268,6 +268,10 @@ def test_status_change_seen_by_a_second_desk_within_seconds(unit, desk_page):
     expect(first.locator("#case-status")).to_have_text("Utile")
     # the second desk's open page follows without a reload: its sync sees the server's change
     expect(second.locator("#case-status")).to_have_text("Utile", timeout=15_000)
+    first.fill("#assignee", SECOND)
+    first.click("button:has-text('Attribuer')")
+    expect(first.locator("#case-assignee")).to_have_text(SECOND)
+    expect(second.locator("#case-assignee")).to_have_text(SECOND, timeout=15_000)
     history = second.locator("ol.history").first
     expect(history).to_contain_text("reçu par le serveur")
     first.reload()

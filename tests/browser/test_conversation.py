@@ -295,6 +295,14 @@ def test_unread_replies_are_marked_at_home_and_quick_exit_forgets_the_kept_recei
     expect(page.locator('[data-from="police"] [data-message-text]')).to_have_text(REPLY_CANARY, timeout=60_000)
     page.get_by_role("button", name="Fermer la conversation").click()
     expect(page.locator("[data-unread]")).to_have_count(0)  # read now
+    # the kept receipt without a network: said plainly, and tried again when asked
+    app_server.stop()
+    page.evaluate(f"location.replace('#/conversation/{case_id}')")
+    expect(page.locator("[data-conversation-offline]")).to_contain_text("Le serveur ne répond pas", timeout=60_000)
+    app_server.start()
+    page.get_by_role("button", name="Réessayer").click()
+    expect(page.locator('[data-from="police"] [data-message-text]')).to_have_text(REPLY_CANARY, timeout=60_000)
+    page.get_by_role("button", name="Fermer la conversation").click()
     # quick exit: the kept receipt, the conversation's records and its ciphertext go
     page.get_by_role("button", name="Quitter rapidement").click()
     page.wait_for_url("https://www.google.fr/**")

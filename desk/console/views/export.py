@@ -28,7 +28,7 @@ def _custody(case_id: str, what: str) -> list[dict]:
 def _pdf_bytes(case) -> bytes:
     st = state()
     return casepdf.build(st.ws, case, officer=st.officer, custody=journal.history(st.store, case.case_id),
-                         assignee=journal.assignee(st.store, case.case_id))
+                         assignee=case.assignee)
 
 
 @bp.post("/<case_id>/export.pdf")

@@ -17,7 +17,7 @@ import { currentSession, forgetSession, onForget, openSession } from "../mailbox
 import { cacheItems, cachedItems, getMailbox, updateMailbox } from "../mailbox/store.js";
 import { buildThread, statusKey } from "../mailbox/thread.js";
 import { policeKey } from "../police-key.js";
-import { go } from "../router.js";
+import { currentPath, go } from "../router.js";
 import { callWorker } from "../worker-client.js";
 
 const RETRY_MIN_MS = 1000;
@@ -75,9 +75,20 @@ export async function conversationScreen({ caseId }) {
     }
     try {
       session = await openSession(kept);
-    } catch {
-      go("recu"); // offline or refused: the receipt screen says which, when typed
-      return [];
+    } catch (error) {
+      if (!(error instanceof MailboxUnreachable)) {
+        go("recu"); // refused: the receipt screen says so when it is typed
+        return [];
+      }
+      // no network: say so, and try again when asked or when the network comes back
+      const here = `conversation/${caseId}`;
+      const again = () => currentPath() === here && go(here); // only if the citizen is still here
+      window.addEventListener("online", again, { once: true });
+      return [h("h1", { ...tx("conversation.title") }),
+        h("p", { class: "notice notice--warn", role: "status", "data-conversation-offline": "",
+          ...tx("receipt.offline") }),
+        h("div", { class: "button-row" }, h("button", { type: "button", class: "button button--primary",
+          ...tx("conversation.retry"), on: { click: again } }))];
     }
     if (session.caseId !== caseId) {
       go(`conversation/${session.caseId}`);
