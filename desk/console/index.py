@@ -98,6 +98,20 @@ def refresh_cases(store: Store, ws: Workspace, case_ids, batch: int = 200) -> in
     return len(ids)
 
 
+def forget_cases(store: Store, case_ids) -> int:
+    """Drop cases the server deleted (retention, desk.sync.forget_case): their index row, their
+    searchable text (decrypted words) and the local notes, assignment and read mark about them."""
+    ids = list(case_ids)
+    with store.connect(write=True) as db:
+        for case_id in ids:
+            row = db.execute("SELECT rowid FROM cases WHERE case_id = ?", (case_id,)).fetchone()
+            if row is not None:
+                db.execute("DELETE FROM case_text WHERE rowid = ?", (row[0],))
+            for table in ("cases", "assignments", "notes", "read_marks"):
+                db.execute(f"DELETE FROM {table} WHERE case_id = ?", (case_id,))
+    return len(ids)
+
+
 def refresh_all(store: Store, ws: Workspace) -> int:
     return refresh_cases(store, ws, ws.synced_cases())
 

@@ -21,7 +21,7 @@ from ..keyring import KeyringError
 from ..sync import sync as run_sync
 from . import journal
 from .casefile import parse_time
-from .index import refresh_cases, stale_cases
+from .index import forget_cases, refresh_cases, stale_cases
 
 EVENTS_RETRY_SECONDS = 300  # how long a server without live events is polled before asking again
 EVENTS_WAIT = 35  # seconds: the server answers a long poll within about 25 s
@@ -110,6 +110,9 @@ class SyncWorker:
             report = run_sync(client, state.ws, show_progress=False)
             state.live.last_sync = journal.now_iso()
             changed |= report.cases
+            if report.deleted:  # retention on the server: this desk's copies go too
+                forget_cases(state.store, report.deleted)
+                changed -= report.deleted
         with self._pending_lock:
             candidates = self._pending | changed
             self._pending = set()
