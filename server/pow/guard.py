@@ -60,8 +60,8 @@ def for_new_item(case_id: str, item_id: str, size: int) -> None:
     costs work scaled to its size; the same item again (a resumed upload) is free."""
     _bounded_header()
     settings = services().settings
-    if not policy.enabled(settings):
-        return
+    if not policy.enabled(settings) or size > settings.max_item_bytes:
+        return  # an item over the limit is refused for its size, with nothing stored: no work for that
     s = session()
     with s.begin():
         if s.get(Case, case_id) is None or s.get(Item, item_id) is not None or s.get(Upload, item_id) is not None:
