@@ -80,7 +80,7 @@ def send_with_mailbox(phone: Phone, fields: dict, attachments, recipients) -> st
     phone does: the server accepts replies only for a case whose citizen can read them."""
     case_id = os.urandom(16).hex()
     box = fields["mailbox"]
-    r = phone.http.put(f"{phone.base}/cases/{case_id}", timeout=30,
+    r = phone.http.put(f"{phone.base}/cases/{case_id}", timeout=30, headers=phone.work("case"),
                        json={"mailbox": {"id": box["id"], "verify_key": box["ed25519"]}})
     r.raise_for_status()
     sealed = [phone.seal_attachment(case_id, i + 1, p, n, t, recipients) for i, (p, n, t) in enumerate(attachments)]
@@ -319,7 +319,9 @@ def test_pdf_export_read_back(unit, desk_page, tmp_path):
         assert needle in text, needle
     page.reload()
     expect(page.locator("ol.history").first).to_contain_text("exporté")
-    expect(page.locator("#server-history")).to_contain_text("content_downloaded")  # the server's audit trail
+    # the server's audit trail: the desk's downloads and this export
+    expect(page.locator("#server-history")).to_contain_text("content_downloaded")
+    expect(page.locator("#server-history")).to_contain_text("case_file_pdf")
 
 
 def test_csrf_refused_without_a_token(unit, desk_page):
