@@ -14,7 +14,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from ..client import ApiFailure, Client, DeskError
+from ..client import Client, DeskError
 from ..decrypt import decrypt_case
 from ..files import read_json
 from ..keyring import KeyringError
@@ -179,5 +179,3 @@ class SyncWorker:
                 self._stop.wait(0.5 if seq != last else self.poll_seconds)
                 last = seq
 
-
-__all__ = ["ApiFailure", "SyncWorker", "needs_decrypt", "session_client"]

@@ -17,7 +17,8 @@ def french_texts() -> set[str]:
     found = set()
     for path in [*CONSOLE.rglob("*.html"), *CONSOLE.rglob("*.py")]:
         found.update(m.group(2) for m in CALL.finditer(path.read_text(encoding="utf-8")))
-    for table in (labels.STATUS, labels.LEVEL, labels.RISK, labels.VERDICT, labels.PERIOD, labels.ACTION):
+    for table in (labels.STATUS, labels.LEVEL, labels.RISK, labels.VERDICT, labels.PERIOD, labels.ACTION,
+                  labels.SERVER_ACTION):
         found.update(table.values())
     return found | {"Inconnu", "Non évalué", "Non déchiffré"}
 
