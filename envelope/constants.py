@@ -11,6 +11,7 @@ class Kind(IntEnum):
     ATTACHMENT = 2
     MESSAGE = 3
     REPLY = 4
+    NOTE = 5  # police-only internal note (section 18): never sealed to, nor listed for, the citizen
 
 
 ID_SIZE = 16  # envelope id and case id

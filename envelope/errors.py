@@ -161,6 +161,13 @@ class MessageBadSignature(EnvelopeError):
     code = "message_bad_signature"
 
 
+# --- internal notes (section 18) ------------------------------------------------------------
+class NoteInvalid(EnvelopeError):
+    """A note is not one section 18 allows (part, body)."""
+
+    code = "note_invalid"
+
+
 # --- receipt ---------------------------------------------------------------------------
 class ReceiptBadCharacter(EnvelopeError):
     """The receipt holds a character that is not in a receipt."""

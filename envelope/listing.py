@@ -14,7 +14,8 @@ from . import errors
 from .constants import Kind
 from .header import Header
 
-KIND_NAMES = {Kind.REPORT: "report", Kind.ATTACHMENT: "attachment", Kind.MESSAGE: "message", Kind.REPLY: "reply"}
+KIND_NAMES = {Kind.REPORT: "report", Kind.ATTACHMENT: "attachment", Kind.MESSAGE: "message", Kind.REPLY: "reply",
+              Kind.NOTE: "note"}
 
 
 def check_listing(header: Header, listed: Mapping) -> None:

@@ -12,6 +12,7 @@ class ItemKind(StrEnum):
     ATTACHMENT = "attachment"
     MESSAGE = "message"
     REPLY = "reply"
+    NOTE = "note"
 
 
 # the kind byte of an envelope's header (docs/envelope.md) → its name
@@ -20,6 +21,7 @@ KIND_NAMES = {
     Kind.ATTACHMENT: ItemKind.ATTACHMENT,
     Kind.MESSAGE: ItemKind.MESSAGE,
     Kind.REPLY: ItemKind.REPLY,
+    Kind.NOTE: ItemKind.NOTE,
 }
 ITEM_KINDS = tuple(k.value for k in ItemKind)
 

@@ -999,6 +999,130 @@ def conversation_vectors() -> dict:
     }
 
 
+def notes_vectors() -> dict:
+    """Internal notes (section 18): kind 5, sealed to the police bundle only; notes every officer
+    opens alike, notes every reader refuses (the citizen among them)."""
+    from envelope import notes as nt
+    from envelope.notes_open import open_note
+
+    receipt = seeded("tipline test vector receipt", 10)
+    citizen = rc.derive_receipt_keys(receipt)
+    case_id = seeded("notes case id", 16)
+    police = ["alice", "bob"]
+    police_keys = [public(n) for n in police]
+    readers = {"alice": [identity("alice")], "bob": [identity("bob")], "citizen": [Identity(citizen.x25519_secret)],
+               "mallory": [identity("mallory")]}
+    envelopes: dict[str, dict] = {}
+    raw: dict[str, bytes] = {}
+
+    def seal(name, *, content, kind=Kind.NOTE, part=0, recipients=None):
+        recipients = recipients or nt.note_recipients(police_keys)
+        envelope_id = seeded(f"{name} envelope id", 16)
+        env, result = encrypt_bytes(content, kind=kind, case_id=case_id, envelope_id=envelope_id, part_index=part,
+                                    recipients=recipients, file_key=seeded(f"{name} file key"),
+                                    ephemeral_secrets=[seeded(f"{name} ephemeral {i}") for i in range(len(recipients))])
+        envelopes[name] = {"name": name, "kind": int(kind), "item_id": envelope_id.hex(), "case_id": case_id.hex(),
+                           "part_index": part, "stanza_key_ids": [key_id(pk).hex() for pk in recipients],
+                           "envelope": b64(env)}
+        raw[name] = env
+        return result
+
+    def body(obj) -> bytes:
+        return obj if isinstance(obj, bytes) else json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode()
+
+    when = "2026-12-02T14:05Z"
+
+    def note(**kw):
+        return {"v": 1, "type": "note", "text": "x", "written_at": when, "author": "Agent Dupont", **kw}
+
+    valid = [
+        ("note-text", note(text="Vu le v\u00e9hicule \u00e0 22 h, plaque partielle AB-12.\nRecouper avec le dossier 7."),
+         ["alice", "bob"]),
+        ("note-unknown-member-ignored", {**note(text="ok"), "pinned": True}, ["bob"]),
+        ("note-text-at-limit", note(text="\u00e9" * nt.MAX_TEXT_CODE_POINTS), ["alice"]),
+    ]
+    invalid = [
+        # (name, make, listing changes, reader, error, note)
+        ("note-part-1", lambda n: seal(n, content=body(note()), part=1), {}, "alice", "note_invalid",
+         "a note is part 0"),
+        ("note-typed-reply", lambda n: seal(n, content=body(note(type="reply"))), {}, "alice", "note_invalid", ""),
+        ("note-without-author", lambda n: seal(n, content=body({k: v for k, v in note().items() if k != "author"})),
+         {}, "alice", "note_invalid", "every note names its author"),
+        ("note-empty", lambda n: seal(n, content=body(note(text=""))), {}, "alice", "note_invalid", ""),
+        ("note-text-too-long", lambda n: seal(n, content=body(note(text="e" * (nt.MAX_TEXT_CODE_POINTS + 1)))), {},
+         "alice", "note_invalid", ""),
+        ("note-author-too-long", lambda n: seal(n, content=body(note(author="A" * (nt.MAX_AUTHOR_CODE_POINTS + 1)))),
+         {}, "alice", "note_invalid", ""),
+        ("note-version-as-float", lambda n: seal(n, content=body(note()).replace(b'"v":1', b'"v":1.0')), {}, "alice",
+         "note_invalid", ""),
+        ("note-too-large", lambda n: seal(n, content=bytes(nt.MAX_CONTENT_BYTES + 1)), {}, "alice", "too_large",
+         "refused from its header, before any decryption"),
+        ("note-listed-as-reply", lambda n: seal(n, content=body(note())), {"kind": "reply"}, "alice",
+         "listing_mismatch", "section 15"),
+        ("reply-read-as-a-note", lambda n: seal(n, kind=Kind.REPLY, content=body(note())), {}, "alice",
+         "note_invalid", "only kind 5 is a note"),
+        ("note-not-for-the-citizen", lambda n: seal(n, content=body(note())), {}, "citizen", "no_matching_recipient",
+         "a note is never sealed to the receipt's key"),
+    ]
+
+    def listing_of(name, **changes):
+        e = envelopes[name]
+        return {"item_id": e["item_id"], "case_id": e["case_id"], "kind": KIND_NAMES[e["kind"]],
+                "part_index": e["part_index"], **changes}
+
+    items = []
+    for name, obj, openers in valid:
+        seal(name, content=body(obj))
+        exp = []
+        for reader in openers:
+            opened = open_note(raw[name], readers[reader], listed=listing_of(name))
+            b = opened.body
+            exp.append({"item_id": opened.item_id, "case_id": opened.case_id, "text": b.text,
+                        "written_at": b.written_at, "author": b.author})
+        assert all(e == exp[0] for e in exp)
+        items.append({"name": name, "open_with": openers, "expected": exp[0]})
+
+    refused = []
+    for name, make, changes, reader, error, why in invalid:
+        result = make(name)
+        data = raw[name]
+        if error == "too_large":
+            data = data[:result.header.size]  # the header is enough to refuse it
+            envelopes[name]["envelope"] = b64(data)
+        listed = listing_of(name, **changes)
+        try:
+            open_note(data, readers[reader], listed=listed)
+        except EnvelopeError as exc:
+            assert exc.code == error, (name, exc.code, str(exc))
+        else:
+            raise AssertionError(f"{name} opened")
+        refused.append({"name": name, "envelope": name, "mutations": [], "listing": listed, "open_with": reader,
+                        "error": error, "note": why})
+    # the server rewrites a note's kind byte into a reply's, to show it to the citizen: the MAC refuses it
+    data = apply_mutations(raw["note-text"], [{"op": "set", "offset": 8, "hex": "04"}])
+    try:
+        open_note(data, readers["alice"], listed=listing_of("note-text", kind="reply"))
+    except EnvelopeError as exc:
+        assert exc.code == "header_mac_mismatch", exc.code
+    else:
+        raise AssertionError("a rewritten note opened")
+    refused.append({"name": "note-kind-rewritten", "envelope": "note-text",
+                    "mutations": [{"op": "set", "offset": 8, "hex": "04"}], "listing": listing_of("note-text",
+                                                                                                  kind="reply"),
+                    "open_with": "alice", "error": "header_mac_mismatch", "note": ""})
+    return {
+        "parameters": {"kind": int(Kind.NOTE), "max_padded_length": nt.MAX_PADDED_LENGTH,
+                       "max_content_bytes": nt.MAX_CONTENT_BYTES, "max_text_code_points": nt.MAX_TEXT_CODE_POINTS,
+                       "max_author_code_points": nt.MAX_AUTHOR_CODE_POINTS},
+        "police": police,
+        "citizen": {"receipt": receipt.hex(), "x25519_public_key": citizen.x25519_public.hex()},
+        "case_id": case_id.hex(),
+        "envelopes": list(envelopes.values()),
+        "items": items,
+        "invalid": refused,
+    }
+
+
 def build() -> dict[str, str]:
     valid, envs = envelope_vectors()
     files = {
@@ -1027,13 +1151,17 @@ def build() -> dict[str, str]:
                                                 "alike, items every reader refuses, attachments bound by header "
                                                 "hash, display text (docs/envelope.md section 17). Test keys only; "
                                                 "ASCII with JSON escapes.", **conversation_vectors()},
+        "notes-v1.json": {"description": "Internal notes (kind 5), sealed to the police bundle only: notes every "
+                                         "officer opens alike, notes every reader refuses, the citizen's receipt "
+                                         "among them (docs/envelope.md section 18). Test keys only; ASCII with JSON "
+                                         "escapes.", **notes_vectors()},
         "names-v1.json": {"description": "Attachment names from an anonymous sender and the names a reader saves "
                                          "them under; content types from first bytes (docs/envelope.md section 16). "
                                          "Every non-ASCII character is escaped, lone surrogates included.",
                           **name_vectors()},
     }
     # names-v1.json holds lone surrogates and invisible characters: ASCII escapes keep it valid and readable.
-    ascii_only = ("names-v1.json", "conversation-v1.json")
+    ascii_only = ("names-v1.json", "conversation-v1.json", "notes-v1.json")
     return {name: json.dumps(obj, indent=1, ensure_ascii=name in ascii_only) + "\n"
             for name, obj in files.items()}
 
