@@ -80,15 +80,19 @@ def operations(ok, errors, params, json, octets, digest_header, bad_id, no_case,
                                   **errors(TOKEN_401, (400, "`invalid_request`"))}},
         },
         "/api/operator/v1/cases/{case_id}/items/{item_id}": {
-            "put": {"tags": ["operator"], "summary": "Store a reply (kind 4, part 0) or a reply's attachment "
-                                                     "(kind 2, part 1024 and up)",
+            "put": {"tags": ["operator"], "summary": "Store a reply (kind 4, part 0), a reply's attachment "
+                                                     "(kind 2, part 1024 and up) or an internal note (kind 5, "
+                                                     "part 0, sealed to the bundle only, never shown to the "
+                                                     "citizen)",
                     "parameters": case_item + [dict(digest_header, required=False)],
                     "requestBody": {"required": True, "content": octets},
                     "responses": {**ok(201, "ItemReceipt", "stored"), **ok(200, "ItemReceipt", "same bytes again"),
                                   **errors(unauth, bad_id, no_case,
-                                           (409, "`no_mailbox` (the citizen could never read it), "
-                                                 "`item_conflict`"),
-                                           (411, "`length_required`"), (413, "`item_too_large`"), unsupported,
+                                           (409, "`no_mailbox` (a reply the citizen could never read; a "
+                                                 "note needs none), `item_conflict`"),
+                                           (411, "`length_required`"),
+                                           (413, "`item_too_large`, `note_too_large` (above 64 KiB padded)"),
+                                           unsupported,
                                            (422, not_envelope[1] + ", `wrong_part`"))}},
         },
         "/api/operator/v1/cases/{case_id}/read": {

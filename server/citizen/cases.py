@@ -3,7 +3,7 @@ from ..context import services, session
 from ..http import content_digest, octet_body, respond
 from ..schemas.citizen import CitizenCaseSchema
 from ..schemas.common import ItemReceiptSchema
-from ..services import cases, items
+from ..services import cases, conversation, items
 from . import bp
 from .mailbox import mailbox_registration
 
@@ -33,7 +33,8 @@ def _with_items(case_id: str) -> dict:
     s = session()
     with s.begin():
         case = cases.get_case(s, case_id)
-        return {"id": case.id, "items": [i for i in case.items if i.sender == "citizen"]}
+        return {"id": case.id, "items": [i for i in case.items
+                                         if i.sender == conversation.CITIZEN and conversation.citizen_visible(i)]}
 
 
 @bp.put("/cases/<id:case_id>/items/<id:item_id>")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from ..context import services, session
 from ..downloads import envelope_response
-from ..errors import NotFound
+from ..errors import NotFound, Unprocessable
 from ..events import fallback
 from ..http import json_body, respond
 from ..models import Case, Item, Mailbox
@@ -77,9 +77,21 @@ def _mailbox() -> Mailbox:
     return g.mailbox
 
 
-def _positions(s, case_id: str) -> dict[int, int]:
-    """Feed seq -> position in the case, for the case's items."""
-    return dict(s.execute(select(Item.seq, Item.position).where(Item.case_id == case_id)).all())
+def _visible(s, case_id: str) -> list[Item]:
+    """The case's items a citizen may see, in the case's order: everything but the police's
+    internal notes (docs/envelope.md section 18), which are neither listed nor counted."""
+    items = s.scalars(select(Item).where(Item.case_id == case_id).order_by(Item.position)).all()
+    return [i for i in items if conversation.citizen_visible(i)]
+
+
+def _rank_of_mark(items: list[Item], up_to_seq: int | None) -> int | None:
+    """A read mark (a feed seq) as the citizen counts: how many visible items it covers. The
+    citizen's ``seq`` of an item is its rank among visible items (1, 2, 3…), so a note leaves no
+    gap that would tell it was written."""
+    if up_to_seq is None:
+        return None
+    covered = sum(1 for i in items if i.seq <= up_to_seq)
+    return covered or None
 
 
 @bp.get("/mailbox")
@@ -90,17 +102,17 @@ def view():
     with s.begin():
         case = s.get(Case, box.case_id)
         mailbox = s.get(Mailbox, box.id)  # read again in this transaction: revision and items agree
-        items = s.scalars(select(Item).where(Item.case_id == case.id).order_by(Item.position)).all()
-        position = {i.seq: i.position for i in items}
+        items = _visible(s, case.id)
         marks = {r: conversation.read_mark(s, case.id, r) for r in (conversation.CITIZEN, conversation.POLICE)}
         body = {
             "case_id": case.id,
             "status": case.status,
             "revision": mailbox.revision,
             "items": [{"id": i.id, "kind": i.kind, "part_index": i.part_index, "size": i.size, "sha256": i.sha256,
-                       "received_at": i.received_at, "seq": i.position, "sender": i.sender} for i in items],
-            "read_by_police_up_to": position.get(marks["police"].up_to_seq) if marks["police"] else None,
-            "read_by_citizen_up_to": position.get(marks["citizen"].up_to_seq) if marks["citizen"] else None,
+                       "received_at": i.received_at, "seq": rank, "sender": i.sender}
+                      for rank, i in enumerate(items, 1)],
+            "read_by_police_up_to": _rank_of_mark(items, marks["police"] and marks["police"].up_to_seq),
+            "read_by_citizen_up_to": _rank_of_mark(items, marks["citizen"] and marks["citizen"].up_to_seq),
         }
     return respond(mailbox_schema, body)
 
@@ -112,7 +124,7 @@ def item(item_id: str):
     s = session()
     with s.begin():
         found = s.get(Item, item_id)
-        if found is None or found.case_id != box.case_id:
+        if found is None or found.case_id != box.case_id or not conversation.citizen_visible(found):
             raise NotFound("no such item in this mailbox", code="item_not_found")
         key, sha256 = found.blob_key, found.sha256
     return envelope_response(item_id, key, sha256)
@@ -125,9 +137,11 @@ def mark_read():
     data = json_body(read_request, services().settings.max_json_bytes)
     s = session()
     with s.begin():
-        target = conversation.item_of_case(s, box.case_id, position=data["up_to"])
-        mark = conversation.mark_read(s, box.case_id, conversation.CITIZEN, target.seq)
-        up_to = _positions(s, box.case_id).get(mark.up_to_seq)
+        items = _visible(s, box.case_id)
+        if not 1 <= data["up_to"] <= len(items):
+            raise Unprocessable("up_to must name an item of this case", code="bad_read_mark")
+        mark = conversation.mark_read(s, box.case_id, conversation.CITIZEN, items[data["up_to"] - 1].seq)
+        up_to = _rank_of_mark(items, mark.up_to_seq)
     return respond(read_schema, {"read_by_citizen_up_to": up_to})
 
 

@@ -27,7 +27,16 @@ CITIZEN, POLICE = "citizen", "police"
 # reply use 1024 and up, drawn at random by the sender (it cannot know the other side's).
 FIRST_MESSAGE_PART = 1024
 CITIZEN_KINDS = frozenset({Kind.REPORT, Kind.ATTACHMENT, Kind.MESSAGE})
-POLICE_KINDS = frozenset({Kind.REPLY, Kind.ATTACHMENT})
+# Kind 5, an internal note (docs/envelope.md section 18), is the police's alone: stored by an
+# operator, listed to operators, never on a citizen route (``CITIZEN_VISIBLE``).
+POLICE_KINDS = frozenset({Kind.REPLY, Kind.ATTACHMENT, Kind.NOTE})
+# One 64 KiB chunk at most (section 18), whatever the message limit is set to.
+MAX_NOTE_BYTES = 65536
+
+
+def citizen_visible(item: Item) -> bool:
+    """Whether a citizen route may list or serve this item: everything but the police's notes."""
+    return item.kind != ItemKind.NOTE.value
 
 
 def check_incoming(header: Header, settings: Settings, sender: str) -> None:
@@ -35,6 +44,10 @@ def check_incoming(header: Header, settings: Settings, sender: str) -> None:
     if header.kind in (Kind.MESSAGE, Kind.REPLY) and header.part_index != 0:
         raise Unprocessable("a message or reply is always part 0", code="not_an_envelope",
                             details={"reason": "bad_part_index"})
+    if header.kind is Kind.NOTE and header.part_index != 0:
+        raise Unprocessable("a note is always part 0", code="not_an_envelope", details={"reason": "bad_part_index"})
+    if header.kind is Kind.NOTE and header.padded_length > MAX_NOTE_BYTES:
+        raise ApiError(f"a note is at most {MAX_NOTE_BYTES} bytes (padded)", code="note_too_large", status=413)
     if sender == POLICE and header.kind is Kind.ATTACHMENT and header.part_index < FIRST_MESSAGE_PART:
         raise Unprocessable(f"attachments of a reply use parts {FIRST_MESSAGE_PART} and up", code="wrong_part")
     if header.kind is Kind.MESSAGE and header.padded_length > settings.max_message_bytes:

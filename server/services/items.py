@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from envelope.vocabulary import KIND_NAMES
-from envelope.constants import FIXED_HEADER_SIZE
+from envelope.constants import FIXED_HEADER_SIZE, Kind
 from envelope.header import Header
 
 from .. import envelopes
@@ -45,9 +45,7 @@ def put_item(
     actor: str | None = None,
 ) -> tuple[Item, bool]:
     with session.begin():
-        case = get_case(session, case_id)  # 404 before reading the body
-        if sender == conversation.POLICE:
-            conversation.require_mailbox(session, case.id)
+        get_case(session, case_id)  # 404 before reading the body
     storage.check(session, settings, incoming=length, reserve=length)  # 507 before reading it
     # Read and check the header before writing anything: plaintext never reaches the disk.
     prefix = read_exactly(body, min(FIXED_HEADER_SIZE, length))
@@ -58,6 +56,9 @@ def put_item(
         kinds=conversation.POLICE_KINDS if sender == conversation.POLICE else conversation.CITIZEN_KINDS,
     )
     conversation.check_incoming(header, settings, sender)
+    if sender == conversation.POLICE and header.kind is not Kind.NOTE:
+        with session.begin():  # a note needs no mailbox; a reply and its files do
+            conversation.require_mailbox(session, case_id)
     if sender == conversation.CITIZEN:
         with session.begin():  # refused before the body is read (a retry of a stored one passes)
             if session.get(Item, item_id) is None:
@@ -116,10 +117,13 @@ def commit_item(
                 sender=sender,
             )
             session.add(item)
-            conversation.touch_mailbox(session, case_id)
+            if header.kind is not Kind.NOTE:
+                # a note never moves the citizen's mailbox: its revision would tell them one was written
+                conversation.touch_mailbox(session, case_id)
             if actor is not None:
-                audit.record(session, settings.time_resolution, "reply_sent", actor=actor, case_id=case_id,
-                             item_id=item_id, detail={"kind": item.kind, "part": item.part_index})
+                audit.record(session, settings.time_resolution,
+                             "note_added" if header.kind is Kind.NOTE else "reply_sent", actor=actor,
+                             case_id=case_id, item_id=item_id, detail={"kind": item.kind, "part": item.part_index})
             if from_upload:
                 # chunk rows go with it (ON DELETE CASCADE)
                 session.execute(delete(Upload).where(Upload.item_id == item_id))
