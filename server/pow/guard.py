@@ -16,6 +16,7 @@ from ..context import services, session
 from ..errors import ApiError
 from ..models import Case, Item, Upload
 from ..schemas.pow import PowPayloadSchema
+from ..services import storage
 from ..services.clock import now
 from . import policy, store
 from .scheme import PowInvalid, verify
@@ -52,6 +53,7 @@ def for_new_case(case_id: str) -> None:
     with s.begin():
         if s.get(Case, case_id) is not None:
             return
+    storage.check(s, settings, reserve=0)  # a full server says so (507) before asking for work
     require("case", 0)
 
 
@@ -67,6 +69,7 @@ def for_new_item(case_id: str, item_id: str, size: int) -> None:
         if s.get(Case, case_id) is None or s.get(Item, item_id) is not None or s.get(Upload, item_id) is not None:
             return  # no case: the route answers 404; a known item: nothing new is stored
     if policy.item_needs_work(s, settings, case_id=case_id, item_id=item_id, size=size):
+        storage.check(s, settings, incoming=size, reserve=size)  # 507 first: no work for bytes it cannot take
         require("upload", size)
 
 
