@@ -39,8 +39,8 @@ export function checkReceiptText(text) {
 function receiptKeys({ x25519, ed25519 }) {
   return {
     x25519: { publicKey: b64.from(x25519.publicKey), secretKey: b64.from(x25519.secretKey) },
-    ed25519: { publicKey: b64.from(ed25519.publicKey), ...(ed25519.secretKey ? { secretKey: b64.from(ed25519.secretKey) }
-      : {}) },
+    ed25519: { publicKey: b64.from(ed25519.publicKey),
+      ...(ed25519.secretKey ? { secretKey: b64.from(ed25519.secretKey) } : {}) },
   };
 }
 

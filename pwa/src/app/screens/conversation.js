@@ -150,7 +150,8 @@ function entryNode(entry, progress, fileNode, caseId) {
       for (const [index, file] of (entry.files ?? []).entries()) {
         const sent = file.state === STATES.DELIVERED ? file.size : (progress.get(file.itemId) ?? 0);
         const name = entry.attachments?.[index]?.name ?? `${index + 1}`;
-        parts.push(h("progress", { max: file.size, value: sent, "aria-label": name, "data-file-progress": file.itemId }),
+        parts.push(h("progress", { max: file.size, value: sent, "aria-label": name,
+          "data-file-progress": file.itemId }),
           h("p", { class: "hint", text: t("conversation.file_progress", { name, sent: formatBytes(sent),
             total: formatBytes(file.size) }) }));
       }
@@ -296,11 +297,13 @@ async function conversationView(session) {
       const url = URL.createObjectURL(new Blob([opened.bytes], { type: file.mediaType || "application/octet-stream" }));
       objectUrls.push(url);
       const media = file.mediaType?.startsWith("image/") ? h("img", { src: url, alt: file.name || label })
-        : file.mediaType?.startsWith("video/") ? h("video", { src: url, controls: true, "aria-label": file.name || label })
+        : file.mediaType?.startsWith("video/")
+          ? h("video", { src: url, controls: true, "aria-label": file.name || label })
           : null;
       note.textContent = "";
       box.replaceChildren(h("p", { text: label }), media,
-        h("a", { class: "button button--small", href: url, download: file.name || "fichier", text: t("conversation.save_file") }));
+        h("a", { class: "button button--small", href: url, download: file.name || "fichier",
+          text: t("conversation.save_file") }));
     });
     box.append(show, note);
     shownFiles.set(key, box);
