@@ -32,6 +32,7 @@ let view = null;
  * updates, drops the message being written and forgets the session (keys, token, text).
  */
 export function leaveConversation(nextCaseId = null) {
+  if (building && building.caseId !== nextCaseId) building.left = true;
   if (!view || view.caseId === nextCaseId) return;
   view.stop();
   view = null;
@@ -60,12 +61,27 @@ function cachedListing(caseId, record, cached) {
       receivedAt: i.receivedAt })).sort((a, b) => a.seq - b.seq) };
 }
 
+// The conversation being built ({caseId, promise, left}): a redraw meanwhile (the police key
+// verified on a first visit) waits for it instead of building a second one with its own poll.
+let building = null;
+
 export async function conversationScreen({ caseId }) {
   leaveConversation(caseId);
   if (view?.caseId === caseId) {
     view.refresh();
     return view.nodes;
   }
+  if (building?.caseId === caseId && !building.left) return building.promise;
+  const mine = { caseId, left: false, promise: null };
+  building = mine;
+  mine.promise = buildScreen(caseId).finally(() => {
+    if (building === mine) building = null;
+    if (mine.left && view?.caseId === caseId) leaveConversation(null); // left while it was being built
+  });
+  return mine.promise;
+}
+
+async function buildScreen(caseId) {
   let session = currentSession(caseId);
   if (!session) {
     const kept = await keptReceipt(caseId);
@@ -283,7 +299,8 @@ async function conversationView(session) {
       for (const item of candidates) {
         try {
           const bytes = await client.item(item.id);
-          opened = await callWorker("open-attachment", { caseId, keys: session.keys, id: item.id, bytes, entry: file });
+          opened = await callWorker("open-attachment", { caseId, keys: session.keys, itemId: item.id, bytes,
+            entry: file });
         } catch {
           opened = null;
         }
