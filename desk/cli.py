@@ -22,13 +22,15 @@ from .client import Client, DeskError
 from .console.command import console_cmd
 from .decrypt import decrypt_case
 from .files import read_json, write_json, write_private
+from .safe import markup, plain, row
 from .keyring import KDF_PROFILES, Keyring, KeyringError, parse_public_key_document, public_key_document
 from .sync import sync as run_sync
 from .sync import unread_messages
 from .workspace import Workspace, default_home
 
-console = Console(stderr=True)
-out = Console()
+# emoji=False: a ":name:" in a sender's or the server's text stays as written (desk.safe)
+console = Console(stderr=True, emoji=False)
+out = Console(emoji=False)
 
 
 class Ctx:
@@ -81,7 +83,7 @@ def _fail_cleanly(fn):
         try:
             return fn(*args, **kwargs)
         except (DeskError, KeyringError, EnvelopeError, ValueError) as exc:
-            raise click.ClickException(str(exc)) from None
+            raise click.ClickException(plain(exc)) from None  # may quote the server
 
     return wrapper
 
@@ -116,7 +118,7 @@ def export_public(ctx: Ctx, key_id, out_path):
     if out_path:
         out_path.write_text(text)
     else:
-        out.print(text, end="")
+        click.echo(text, nl=False)  # as written: rich would read a label's "[...]" as markup and wrap long lines
 
 
 @main.command("fingerprint")
@@ -128,23 +130,23 @@ def fingerprint_cmd(ctx: Ctx, files):
     table = Table("what", "key id", "fingerprint")
     if not files:
         for info in ctx.keyring.keys():
-            table.add_row(f"{'root' if info.algorithm == 'ed25519' else 'encryption'} {info.label}".strip(),
+            row(table, f"{'root' if info.algorithm == 'ed25519' else 'encryption'} {info.label}".strip(),
                           info.key_id, info.fingerprint)
     for path in files:
         doc = json.loads(path.read_text())
         kind = doc.get("type")
         if kind == kb.BUNDLE_TYPE:
             payload = kb.parse_payload(kb.load_document(doc)["payload"].encode("ascii"))
-            table.add_row(f"{path.name}: signed by", doc["signer"], "")
+            row(table, f"{path.name}: signed by", doc["signer"], "")
             for r in payload.recipients:
-                table.add_row(f"{path.name}: {r.role} (seq {payload.sequence})", r.key_id.hex(),
+                row(table, f"{path.name}: {r.role} (seq {payload.sequence})", r.key_id.hex(),
                               fingerprint(r.public_key))
         elif kind == kb.ROOT_KEY_TYPE:
             pk = kb.parse_root_key_document(doc)
-            table.add_row(f"{path.name}: root", doc["key_id"], fingerprint(pk))
+            row(table, f"{path.name}: root", doc["key_id"], fingerprint(pk))
         else:
             pk = parse_public_key_document(doc)
-            table.add_row(f"{path.name}: encryption", doc["key_id"], fingerprint(pk))
+            row(table, f"{path.name}: encryption", doc["key_id"], fingerprint(pk))
     out.print(table)
 
 
@@ -214,7 +216,8 @@ def _sign_and_write(ctx: Ctx, *, origin, chosen, expires_days, sequence, previou
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(document, indent=2) + "\n")
     root_out.write_text(json.dumps(kb.root_key_document(info.public_key), indent=2) + "\n")
-    console.print(f"signed bundle sequence {sequence} for {origin}, expires in {expires_days} days → {out_path}")
+    console.print(f"signed bundle sequence {sequence} for {markup(origin)}, expires in {expires_days} days "
+                  f"→ {out_path}")
     for pk, role in chosen:
         out.print(f"  {role:8} {fingerprint(pk)}")
     out.print(f"  root     {info.fingerprint}")
@@ -246,7 +249,7 @@ def login(ctx: Ctx, server, username, password_stdin, code):
         write_json(ctx.ws.device_file, {**read_json(ctx.ws.device_file, {}), username: answer["device"]})
     write_json(ctx.ws.session_file, {"server": Client(server).server, "username": username,
                                      "token": answer["token"], "expires_at": answer["expires_at"]})
-    console.print(f"logged in as {username} until {answer['expires_at']}")
+    console.print(f"logged in as {markup(username)} until {markup(answer['expires_at'])}")
 
 
 @main.command()
@@ -291,7 +294,7 @@ def decrypt(ctx: Ctx, case_ids, passphrase_file):
                         console=console, transient=True)
 
     def hook(label: str, total: int):
-        task = progress.add_task(f"decrypting {label[:40]}", total=total)
+        task = progress.add_task(f"decrypting {markup(label[:40])}", total=total)
         return lambda n: progress.advance(task, n)
 
     with progress:
@@ -306,7 +309,7 @@ def decrypt(ctx: Ctx, case_ids, passphrase_file):
                                 for p in r.attachments if p.status == "verified" and p.media_type is not None
                                 and p.media_type != (p.detected_media_type or "")])
         ok = sum(p.status == "verified" for p in r.attachments)
-        table.add_row(r.case_id, r.verdict, r.report.status, f"{ok}/{len(r.attachments)}", str(len(r.messages)),
+        row(table, r.case_id, r.verdict, r.report.status, f"{ok}/{len(r.attachments)}", str(len(r.messages)),
                       problems)
         refused += r.verdict == "REFUSED"
     out.print(table)
@@ -326,7 +329,7 @@ def status(ctx: Ctx, case_id, status):
     meta = ctx.ws.load_case_meta(case_id)
     meta.update({k: v for k, v in case.items() if k != "items"})
     ctx.ws.save_case_meta(case_id, meta)
-    console.print(f"case {case_id}: {case['status']}")
+    console.print(f"case {markup(case_id)}: {markup(case['status'])}")
 
 
 @main.command()
@@ -343,7 +346,7 @@ def assign(ctx: Ctx, case_id, officer, nobody):
     meta = ctx.ws.load_case_meta(case_id)
     meta.update({k: v for k, v in case.items() if k != "items"})
     ctx.ws.save_case_meta(case_id, meta)
-    console.print(f"case {case_id}: assigned to {case['assignee'] or 'nobody'}")
+    console.print(f"case {markup(case_id)}: assigned to {markup(case['assignee'] or 'nobody')}")
 
 
 @main.command()
@@ -355,9 +358,8 @@ def cases(ctx: Ctx):
         meta = ctx.ws.load_case_meta(cid)
         ver = read_json(ctx.ws.case_dir(cid) / "verification.json", {})
         unread = unread_messages(meta)  # citizen messages after the police's read mark, from the synced feed
-        table.add_row(cid, meta.get("created_at", "?"), meta.get("status", "?"), meta.get("assignee") or "",
-                      str(len(meta.get("items", {}))),
-                      str(unread) if unread else "", ver.get("verdict", "not decrypted"))
+        row(table, cid, meta.get("created_at", "?"), meta.get("status", "?"), meta.get("assignee") or "",
+            str(len(meta.get("items", {}))), str(unread) if unread else "", ver.get("verdict", "not decrypted"))
     out.print(table)
 
 
@@ -387,7 +389,7 @@ def demo_setup(ctx: Ctx, keys_dir, origin, passphrase_file):
                   (json.dumps(kb.root_key_document(root[0].public_key), indent=2) + "\n").encode())
     for path in (keys_dir / "bundle.json", keys_dir / "root-key.json"):
         os.chmod(path, 0o644)  # public documents
-    console.print(f"demo bundle for {origin} written to {keys_dir}")
+    console.print(f"demo bundle for {markup(origin)} written to {keys_dir}")
 
 
 # `tipline-desk officer …` lives in its own module; it uses the helpers above.

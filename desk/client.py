@@ -85,6 +85,10 @@ class Client:
     def set_status(self, case_id: str, status: str) -> dict:
         return self._call("PUT", f"/cases/{case_id}/status", json={"status": status}).json()
 
+    def record_export(self, case_id: str, what: str) -> dict:
+        """Tell the server's audit trail that this desk exported the case (case_file_pdf, originals_zip)."""
+        return self._call("POST", f"/cases/{case_id}/audit", json={"action": "exported", "what": what}).json()
+
     def set_assignee(self, case_id: str, assignee: str | None) -> dict:
         return self._call("PUT", f"/cases/{case_id}/assignee", json={"assignee": assignee}).json()
 

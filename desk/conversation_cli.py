@@ -13,12 +13,12 @@ import click
 from .cli import Ctx, _fail_cleanly, console, pass_ctx, passphrase, passphrase_option
 from .client import ApiFailure, DeskError
 from envelope.conversation import MAX_ATTACHMENTS
-from envelope.names import display_line
 
 from .decrypt import decrypt_case
 from .files import read_json
 from .reply import DIRECT_PUT_LIMIT, MiB, citizen_key, envelope_size, pending, police_keys, prepare_reply, send
 from .reply import metadata_warning, trusted_root
+from .safe import markup, plain
 from .sync import sync as run_sync
 from .thread import thread_lines
 from .watch import Watcher
@@ -57,17 +57,17 @@ def messages(ctx: Ctx, case_id, no_sync, no_mark_read, passphrase_file):
         except ApiFailure as exc:
             if exc.status in (401, 403):
                 raise
-            console.print(f"the server did not answer as expected ({exc}): showing what this desk holds")
+            console.print(f"the server did not answer as expected ({markup(exc)}): showing what this desk holds")
             client = None
         except DeskError as exc:
-            console.print(f"{exc}: showing what this desk holds")
+            console.print(f"{markup(exc)}: showing what this desk holds")
             client = None
     if case_id not in ctx.ws.synced_cases():
         raise click.ClickException(f"case {case_id} is not on this desk: run `tipline-desk sync`")
     identities = ctx.keyring.identities(passphrase(False, passphrase_file))
     result = decrypt_case(ctx.ws, case_id, identities)
     meta = ctx.ws.load_case_meta(case_id)
-    click.echo(f"case {case_id}  status {display_line(str(meta.get('status', '?')), 20)}  report {result.report.status}"
+    click.echo(f"case {case_id}  status {plain(meta.get('status', '?'))}  report {result.report.status}"
                f" (verdict {result.verdict})")
     lines = list(thread_lines(ctx.ws, case_id, result.messages,
                               read_by_citizen_up_to=meta.get("read_by_citizen_up_to")))
@@ -84,7 +84,7 @@ def messages(ctx: Ctx, case_id, no_sync, no_mark_read, passphrase_file):
             meta["read_by_police_up_to"] = max(shown)
             ctx.ws.save_case_meta(case_id, meta)
         except ApiFailure as exc:
-            console.print(f"the server did not take the read mark: {exc}")
+            console.print(f"the server did not take the read mark: {markup(exc)}")
 
 
 def _reply_text(text: str | None) -> str:
@@ -123,17 +123,17 @@ def reply(ctx: Ctx, case_id, words, text, files, author, bundle_file, root_key_f
     if discard:
         for folder in pending(ctx.ws, case_id):
             shutil.rmtree(folder)
-            console.print(f"dropped the unsent reply {folder.name}")
+            console.print(f"dropped the unsent reply {markup(folder.name)}")
         return
     if len(files) > MAX_ATTACHMENTS:
         raise click.ClickException(f"at most {MAX_ATTACHMENTS} files in a reply")
     for path in files:
         if envelope_size(path.stat().st_size) > DIRECT_PUT_LIMIT:
-            raise click.ClickException(f"{path.name} is too large for one upload ({DIRECT_PUT_LIMIT // MiB} MiB "
+            raise click.ClickException(f"{plain(path.name)} is too large for one upload ({DIRECT_PUT_LIMIT // MiB} MiB "
                                        "sealed): send a smaller file")
     client = ctx.client()
     for folder in pending(ctx.ws, case_id):  # an earlier reply first: nothing is lost or reordered
-        console.print(f"sending an earlier reply left in {folder}")
+        console.print(f"sending an earlier reply left in {markup(folder)}")
         send(client, folder)
     if retry:
         return
@@ -143,7 +143,7 @@ def reply(ctx: Ctx, case_id, words, text, files, author, bundle_file, root_key_f
     for path in files:
         warning = metadata_warning(path)
         if warning:
-            console.print(f"warning: {warning}")
+            console.print(f"warning: {markup(warning)}")
     if not body.strip() and not files:
         raise click.ClickException("nothing to send: give the reply's text (--text, standard input or $EDITOR)")
     citizen = citizen_key(ctx.ws, case_id)
@@ -157,9 +157,9 @@ def reply(ctx: Ctx, case_id, words, text, files, author, bundle_file, root_key_f
     try:
         reply_id = send(client, folder)
     except DeskError as exc:
-        raise click.ClickException(f"{exc}\nthe reply is kept in {folder}: `tipline-desk reply {case_id} --retry` "
-                                   "sends it") from None
-    console.print(f"reply {reply_id} sent to case {case_id} ({len(files)} file(s)), sealed to the citizen and "
+        raise click.ClickException(f"{plain(exc)}\nthe reply is kept in {folder}: "
+                                   f"`tipline-desk reply {case_id} --retry` sends it") from None
+    console.print(f"reply {markup(reply_id)} sent to case {case_id} ({len(files)} file(s)), sealed to the citizen and "
                   f"{len(police.keys)} police key(s) of bundle {police.sequence}")
 
 

@@ -17,6 +17,7 @@ from envelope import bundle as kb
 from . import officers as roster
 from .cli import Ctx, _fail_cleanly, _previous_bundle, _sign_and_write, console, out, pass_ctx, passphrase_option
 from .keyring import parse_public_key_document
+from .safe import markup, row
 
 
 def _bundle_options(fn):
@@ -48,7 +49,8 @@ def _load(ctx: Ctx, out_path: Path) -> tuple[Path, list[roster.Officer]]:
         previous = _previous_bundle(out_path)
         officers = roster.from_bundle(previous) if previous else []
         if officers:
-            console.print(f"no roster yet: starting one from {out_path} ({len(officers)} keys, named by key id)")
+            console.print(f"no roster yet: starting one from {markup(out_path)} ({len(officers)} keys, "
+                          "named by key id)")
     return path, officers
 
 
@@ -87,7 +89,7 @@ def add(ctx: Ctx, name, key_id, key_file, role, out_path, root_out, origin, expi
     officers = roster.add(officers, name, public_key, role)
     _resign(ctx, path, officers, out_path=out_path, root_out=root_out, origin=origin, expires_days=expires_days,
             root_id=root_id, passphrase_file=passphrase_file)
-    console.print(f"{name} added ({role}); install {out_path} on the server")
+    console.print(f"{markup(name)} added ({role}); install {markup(out_path)} on the server")
 
 
 @officer.command("remove")
@@ -101,7 +103,7 @@ def remove(ctx: Ctx, name, out_path, root_out, origin, expires_days, root_id, pa
     officers = roster.remove(officers, name)
     _resign(ctx, path, officers, out_path=out_path, root_out=root_out, origin=origin, expires_days=expires_days,
             root_id=root_id, passphrase_file=passphrase_file)
-    console.print(f"{name} removed; install {out_path} on the server, and close their server account "
+    console.print(f"{markup(name)} removed; install {markup(out_path)} on the server, and close their server account "
                   "(docs/operations.md, 'Officers')")
 
 
@@ -118,7 +120,7 @@ def list_(ctx: Ctx, out_path):
     table = Table("officer", "role", "key id", "fingerprint", "added",
                   f"in bundle {bundle.sequence if bundle else '-'}")
     for o in officers:
-        table.add_row(o.name, o.role, o.key_id, o.fingerprint, o.added, "yes" if o.public_key in in_bundle else "NO")
+        row(table, o.name, o.role, o.key_id, o.fingerprint, o.added, "yes" if o.public_key in in_bundle else "NO")
     out.print(table)
     stray = in_bundle - {o.public_key for o in officers}
     if stray:

@@ -18,6 +18,7 @@ from envelope.vocabulary import ITEM_KINDS
 
 from .client import Client, DeskError
 from .files import private_dir, read_json, write_json
+from .safe import markup
 from .workspace import Workspace
 
 
@@ -131,7 +132,8 @@ def sync(client: Client, ws: Workspace, *, page_size: int = 200, show_progress: 
                 dest = ws.envelope_path(case_id, item["item_id"])
                 private_dir(dest.parent)
                 if not dest.exists():
-                    task = progress.add_task(f"{item['kind']:10} {item['item_id'][:8]}", total=item["size"])
+                    # checked by check_page, and escaped all the same: the description is read as markup
+                    task = progress.add_task(markup(f"{item['kind']:10} {item['item_id'][:8]}"), total=item["size"])
                     client.download(item, dest, lambda n, t=task: progress.advance(t, n))
                     report.bytes += item["size"]
                 meta = ws.load_case_meta(case_id)

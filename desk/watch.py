@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from .client import ApiFailure, Client, DeskError
 from .files import read_json
+from .safe import plain
 from .sync import sync as run_sync
 
 BELL = "\a"
@@ -83,7 +84,7 @@ class Watcher:
         return self.announced
 
     def _pause(self, exc: Exception, left: float | None) -> None:
-        self.echo(f"({exc}; trying again in {self.interval:g} s)")
+        self.echo(f"({plain(exc)}; trying again in {self.interval:g} s)")
         self.sleep(self.interval if left is None else max(0.0, min(self.interval, left)))
 
     def _moved(self, left: float | None) -> bool:

@@ -69,7 +69,8 @@ class Settings:
     check_schema: bool = True
     # proof of work (server.pow, docs/api.md "Proof of work"): ALTCHA's max number for opening a
     # case, i.e. twice the SHA-256 evaluations a phone makes on average; 0 turns the work off
-    pow_max_number: int = 0  # off until the citizen app solves it (issue 10, next step)
+    # 500 000: about a second on a phone 4x slower than this machine's core (docs/benchmarks.md)
+    pow_max_number: int = 500_000
     pow_bytes_per_case: int = 16 * MiB  # an item of this size costs as much work as opening a case
     pow_free_case_bytes: int = 256 * 1024  # items fit free of work while the case holds at most this
     pow_ttl_seconds: int = 300  # a challenge's life, per case's worth of work it asks for

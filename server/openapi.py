@@ -60,6 +60,7 @@ SCHEMAS = {
     "StatusUpdate": o.StatusUpdateSchema,
     "AssigneeUpdate": o.AssigneeUpdateSchema,
     "AuditTrail": au.AuditTrailSchema,
+    "DeskAction": au.DeskActionSchema,
 }
 
 
@@ -259,6 +260,12 @@ def _operations() -> dict[str, dict[str, dict]]:
                     "parameters": _params("case_id"),
                     "responses": {**_ok(200, "AuditTrail", "the case's entries"),
                                   **_errors(UNAUTH, BAD_ID, NO_CASE, UNAVAILABLE)}},
+            "post": {"tags": ["operator"], "summary": "Record what a desk did with the case (an export)",
+                     "parameters": _params("case_id"),
+                     "requestBody": {"required": True, "content": _json("DeskAction")},
+                     "responses": {**_ok(201, "AuditEntry", "the entry written"),
+                                   **_errors(UNAUTH, BAD_ID, NO_CASE, (400, "`invalid_request`"), TOO_LARGE_JSON,
+                                             UNSUPPORTED, UNAVAILABLE, FULL)}},
         },
         "/api/operator/v1/items/{item_id}/content": {
             "get": {"tags": ["operator"], "summary": "An item's ciphertext (Range requests supported)",

@@ -110,6 +110,8 @@ def operations(ok, errors, params, json, octets, digest_header, bad_id, no_case,
 
 def amend(ops: dict, json, errors) -> None:
     """What the conversation adds to routes described in server.openapi."""
+    ops["/api/v1/cases/{case_id}"]["get"]["summary"] = ("What the server holds of a case from the citizen (the "
+                                                         "police's replies are behind the mailbox login)")
     open_case = ops["/api/v1/cases/{case_id}"]["put"]
     open_case["requestBody"] = {"required": False, "content": json("OpenCase")}
     open_case["responses"].update(errors((409, "the case or the mailbox id has another mailbox "

@@ -54,7 +54,7 @@ def create_app(home: Path, *, keyring_dir: Path | None = None, lock_after: float
     app.jinja_env.autoescape = True  # every template, whatever its name: all shown text is hostile
     labels.register(app)
     app.jinja_env.globals.update(sync_error=lambda: st.live.sync_error, last_sync=lambda: st.live.last_sync,
-                                 officer=lambda: st.officer)
+                                 officer=lambda: st.officer, no_session=lambda: st.live.no_session)
 
     from .views import auth, case, export, inbox, live, stats
     for module in (auth, inbox, case, stats, export, live):

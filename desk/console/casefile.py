@@ -90,6 +90,7 @@ class CaseFile:
     received_at: datetime | None
     status: str
     status_changed_at: datetime | None
+    assignee: str = ""  # the server's (shared by the unit)
     decrypted: bool = False
     verdict: str | None = None
     checked_at: str = ""
@@ -165,7 +166,8 @@ def load_case(ws: Workspace, case_id: str) -> CaseFile:
     meta = ws.load_case_meta(case_id)
     case = CaseFile(case_id=case_id, meta=meta, received_at=parse_time(meta.get("created_at")),
                     status=text(meta.get("status"), 32) or "new",
-                    status_changed_at=parse_time(meta.get("status_changed_at")))
+                    status_changed_at=parse_time(meta.get("status_changed_at")),
+                    assignee=text(meta.get("assignee"), 64))
     folder = ws.case_dir(case_id)
     ver = read_json(folder / "verification.json")
     if not isinstance(ver, dict):

@@ -35,6 +35,7 @@ def row_of(case: CaseFile, read_up_to: int) -> dict:
         unread = sum(m.seq > read_up_to for m in citizen)
     return {
         "case_id": case.case_id, "received_at": iso(case.received_at), "status": case.status,
+        "assignee": case.assignee or None,
         "status_changed_at": iso(case.status_changed_at), "decrypted": int(case.decrypted), "verdict": case.verdict,
         "metadata_kept": int(case.metadata_kept), "place": rep.place_summary if rep else "",
         "level": rep.level if rep else None, "score": rep.score if rep else None,
@@ -146,9 +147,9 @@ def inbox(store: Store, f: Filters, now: datetime | None = None) -> InboxPage:
     elif f.risk == "any":
         where.append("(" + " OR ".join(f"c.{k} = 1" for k in RISK_COLUMNS) + ")")
     if f.assignee == "-":
-        where.append("a.assignee IS NULL")
+        where.append("c.assignee IS NULL")
     elif f.assignee:
-        where.append("a.assignee = ?")
+        where.append("c.assignee = ?")
         args.append(f.assignee)
     if f.period in PERIODS:
         where.append("c.received_at >= ?")
@@ -160,16 +161,37 @@ def inbox(store: Store, f: Filters, now: datetime | None = None) -> InboxPage:
         where.append("c.rowid IN (SELECT rowid FROM case_text WHERE case_text MATCH ?)")
         args.append(match)
     sql_where = ("WHERE " + " AND ".join(where)) if where else ""
-    base = f"FROM cases c LEFT JOIN assignments a ON a.case_id = c.case_id {sql_where}"
+    base = f"FROM cases c {sql_where}"
     with store.connect() as db:
         total = db.execute(f"SELECT count(*) {base}", args).fetchone()[0]
         pages = max(1, -(-total // PAGE_SIZE))
         page = min(max(1, f.page), pages)
-        rows = db.execute(f"SELECT c.*, a.assignee {base} ORDER BY c.received_at DESC, c.case_id DESC "
+        rows = db.execute(f"SELECT c.* {base} ORDER BY c.received_at DESC, c.case_id DESC "
                           f"LIMIT ? OFFSET ?", [*args, PAGE_SIZE, (page - 1) * PAGE_SIZE]).fetchall()
     return InboxPage([dict(r) for r in rows], total, page, pages)
 
 
 def assignees(store: Store) -> list[str]:
     with store.connect() as db:
-        return [r[0] for r in db.execute("SELECT DISTINCT assignee FROM assignments ORDER BY assignee")]
+        return [r[0] for r in db.execute("SELECT DISTINCT assignee FROM cases WHERE assignee IS NOT NULL "
+                                         "ORDER BY assignee")]
+
+
+def forget(store: Store, case_ids) -> None:
+    """Drop the rows of cases this desk no longer holds (the server deleted them: retention),
+    with the notes and read marks about them; their history keeps who did what, and when."""
+    with store.connect(write=True) as db:
+        for case_id in case_ids:
+            row = db.execute("SELECT rowid FROM cases WHERE case_id = ?", (case_id,)).fetchone()
+            if row:
+                db.execute("DELETE FROM case_text WHERE rowid = ?", (row[0],))
+            db.execute("DELETE FROM cases WHERE case_id = ?", (case_id,))
+            db.execute("DELETE FROM notes WHERE case_id = ?", (case_id,))
+            db.execute("DELETE FROM read_marks WHERE case_id = ?", (case_id,))
+
+
+def orphans(store: Store, ws: Workspace) -> list[str]:
+    """Index rows whose case folders are gone."""
+    held = set(ws.synced_cases())
+    with store.connect() as db:
+        return [r[0] for r in db.execute("SELECT case_id FROM cases") if r[0] not in held]

@@ -1,9 +1,8 @@
 """The console's local journal: who did what to a case on this desk, and when.
 
-Assignments and internal notes live here, in the desk's folder, until the shared triage state
-moves to the server (issue 8, "A unit, not one key"); every action is also an event of the
-case's history, which is the chain of custody the case file PDF prints (who decrypted and
-exported what).
+Internal notes live here, in the desk's folder (not shared with colleagues yet); every action,
+the server's (status, assignment) included, is also an event of the case's history on this desk,
+which is the chain of custody the case file PDF prints (who decrypted and exported what).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from datetime import UTC, datetime
 
 from .store import Store
 
-ACTIONS = ("synced", "decrypted", "opened", "status", "assigned", "note", "reply", "exported", "read")
+ACTIONS = ("synced", "decrypted", "opened", "status", "assigned", "note", "reply", "exported", "read", "deleted")
 MAX_NOTE = 10_000
 
 
@@ -44,23 +43,6 @@ def opened_once(store: Store, case_id: str, officer: str) -> None:
                           (case_id, officer)).fetchone()
         if not seen:
             record(store, case_id, officer, "opened", db=db)
-
-
-def assign(store: Store, case_id: str, assignee: str, officer: str) -> None:
-    with store.connect(write=True) as db:
-        if assignee:
-            db.execute("INSERT INTO assignments (case_id, assignee, by_officer, at) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (case_id) DO UPDATE SET assignee = excluded.assignee, "
-                       "by_officer = excluded.by_officer, at = excluded.at", (case_id, assignee, officer, now_iso()))
-        else:
-            db.execute("DELETE FROM assignments WHERE case_id = ?", (case_id,))
-        record(store, case_id, officer, "assigned", assignee, db=db)
-
-
-def assignee(store: Store, case_id: str) -> str:
-    with store.connect() as db:
-        row = db.execute("SELECT assignee FROM assignments WHERE case_id = ?", (case_id,)).fetchone()
-    return row[0] if row else ""
 
 
 def add_note(store: Store, case_id: str, body: str, officer: str) -> None:

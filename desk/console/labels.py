@@ -16,7 +16,12 @@ VERDICT = {"VERIFIED": "VÉRIFIÉ", "INCOMPLETE": "INCOMPLET", "REFUSED": "REFUS
 PERIOD = {"24h": "24 heures", "7d": "7 jours", "30d": "30 jours", "365d": "12 mois"}
 ACTION = {"synced": "synchronisé", "decrypted": "déchiffré et vérifié", "opened": "ouvert",
           "status": "statut changé", "assigned": "attribué", "note": "note ajoutée", "reply": "réponse envoyée",
-          "exported": "exporté", "read": "messages lus"}
+          "exported": "exporté", "read": "messages lus", "deleted": "supprimé par le serveur (conservation)"}
+
+# the server's audit actions (server/services/audit.py); an unknown one is shown as its code
+SERVER_ACTION = {"status_changed": "statut changé", "assigned": "attribué", "note_added": "note ajoutée",
+                 "content_downloaded": "éléments téléchargés", "reply_sent": "réponse envoyée", "exported": "exporté",
+                 "retention_deleted": "supprimé (conservation)"}
 
 
 def status(value) -> str:
@@ -54,4 +59,5 @@ def minute(value) -> str:
 
 def register(app) -> None:
     app.jinja_env.filters.update(status=status, level=level, risk=risk, verdict=verdict, hour=hour, minute=minute)
-    app.jinja_env.globals.update(STATUS=STATUS, RISK=RISK, PERIOD=PERIOD, ACTION=ACTION)
+    app.jinja_env.globals.update(STATUS=STATUS, RISK=RISK, PERIOD=PERIOD, ACTION=ACTION,
+                                 SERVER_ACTION=SERVER_ACTION)

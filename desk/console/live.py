@@ -13,6 +13,7 @@ class Live:
         self.revision = 0
         self.sync_error = ""
         self.last_sync = ""
+        self.no_session = False  # no valid server session: the page offers the login
 
     def bump(self) -> int:
         with self._cond:

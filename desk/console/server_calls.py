@@ -46,13 +46,20 @@ def case_audit(client: Client | None, case_id: str) -> list[dict] | None:
     return out
 
 
-def mark_read(client: Client | None, case_id: str, up_to: int) -> bool:
-    """Tell the server the police read the citizen's messages up to ``up_to`` (best effort)."""
+def mark_read(client: Client | None, case_id: str, up_to: int) -> dict | None:
+    """Tell the server the police read the citizen's messages up to ``up_to`` (best effort);
+    its answer (with the case's ``unread_messages``), or None."""
     if client is None:
-        return False
+        return None
     try:
         response = requests.post(client._url(f"/cases/{case_id}/read"), json={"up_to": up_to},
                                  headers=dict(client.http.headers), timeout=QUICK)
     except requests.RequestException:
-        return False
-    return response.status_code < 300
+        return None
+    if response.status_code >= 300:
+        return None
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None

@@ -1,9 +1,9 @@
 """The console's own SQLite file in the desk's folder (HOME/console.sqlite3, mode 0600).
 
 It holds two things: an index of the decrypted cases (rebuilt from the case folders at any
-time, so it can be deleted), and the console's local journal (assignments, internal notes,
-read marks and each case's history), which exists only here until shared triage state moves to
-the server. It is as sensitive as the decrypted case folders next to it.
+time, so it can be deleted), and the console's local journal (internal notes, read marks and
+each case's history), which exists only here (status and assignee are the server's). It is as
+sensitive as the decrypted case folders next to it.
 """
 
 from __future__ import annotations
@@ -15,12 +15,13 @@ from pathlib import Path
 
 # The index tables (cases, case_text) are derived data: when their layout changes, they are
 # dropped and rebuilt from the case folders. The journal tables are kept as they are.
-INDEX_VERSION = 2
+INDEX_VERSION = 3
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS cases (
     case_id TEXT PRIMARY KEY,
     received_at TEXT,
     status TEXT NOT NULL DEFAULT 'new',
+    assignee TEXT,
     status_changed_at TEXT,
     decrypted INTEGER NOT NULL DEFAULT 0,
     verdict TEXT,
@@ -44,12 +45,10 @@ CREATE TABLE IF NOT EXISTS cases (
 );
 CREATE INDEX IF NOT EXISTS cases_by_received ON cases (received_at DESC, case_id DESC);
 CREATE INDEX IF NOT EXISTS cases_by_status ON cases (status, received_at DESC);
+CREATE INDEX IF NOT EXISTS cases_by_assignee ON cases (assignee, received_at DESC);
 -- rowid = cases.rowid; unicode61 with remove_diacritics folds case and French accents
 CREATE VIRTUAL TABLE IF NOT EXISTS case_text USING fts5 (body, tokenize = 'unicode61 remove_diacritics 2');
 
-CREATE TABLE IF NOT EXISTS assignments (
-    case_id TEXT PRIMARY KEY, assignee TEXT NOT NULL, by_officer TEXT NOT NULL, at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS assignments_by_assignee ON assignments (assignee);
 CREATE TABLE IF NOT EXISTS notes (
     id INTEGER PRIMARY KEY, case_id TEXT NOT NULL, author TEXT NOT NULL, at TEXT NOT NULL, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS notes_by_case ON notes (case_id, id);

@@ -14,14 +14,14 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from ..client import ApiFailure, Client, DeskError
+from ..client import Client, DeskError
 from ..decrypt import decrypt_case
 from ..files import read_json
 from ..keyring import KeyringError
 from ..sync import sync as run_sync
 from . import journal
 from .casefile import parse_time
-from .index import refresh_cases, stale_cases
+from .index import forget, orphans, refresh_cases, stale_cases
 
 EVENTS_RETRY_SECONDS = 300  # how long a server without live events is polled before asking again
 EVENTS_WAIT = 35  # seconds: the server answers a long poll within about 25 s
@@ -87,6 +87,7 @@ class SyncWorker:
     def _run(self) -> None:
         try:
             self.kick(stale_cases(self.state.store, self.state.ws))  # what changed while the console was off
+            forget(self.state.store, orphans(self.state.store, self.state.ws))
         except OSError as exc:
             self.state.live.sync_error = str(exc)
         while not self._stop.is_set():
@@ -106,12 +107,21 @@ class SyncWorker:
         state = self.state
         changed: set[str] = set()
         client = session_client(state.ws)
+        if state.live.no_session != (client is None):
+            state.live.no_session = client is None
+            state.live.bump()
         if client is not None:
             report = run_sync(client, state.ws, show_progress=False)
             state.live.last_sync = journal.now_iso()
             changed |= report.cases
+            if report.deleted:  # retention on the server: this desk's copies are gone, so are the rows
+                forget(state.store, report.deleted)
+                for case_id in report.deleted:
+                    journal.record(state.store, case_id, state.officer, "deleted")
+                changed -= report.deleted
+                state.live.bump()
         with self._pending_lock:
-            candidates = self._pending | changed
+            candidates = {c for c in self._pending | changed if state.ws.case_meta_file(c).is_file()}
             self._pending = set()
         failed = []
         for case_id in sorted(candidates):
@@ -169,5 +179,3 @@ class SyncWorker:
                 self._stop.wait(0.5 if seq != last else self.poll_seconds)
                 last = seq
 
-
-__all__ = ["ApiFailure", "SyncWorker", "needs_decrypt", "session_client"]

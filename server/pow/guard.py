@@ -16,6 +16,7 @@ from ..context import services, session
 from ..errors import ApiError
 from ..models import Case, Item, Upload
 from ..schemas.pow import PowPayloadSchema
+from ..services import storage
 from ..services.clock import now
 from . import policy, store
 from .scheme import PowInvalid, verify
@@ -52,6 +53,7 @@ def for_new_case(case_id: str) -> None:
     with s.begin():
         if s.get(Case, case_id) is not None:
             return
+    storage.check(s, settings, reserve=0)  # a full server says so (507) before asking for work
     require("case", 0)
 
 
@@ -60,13 +62,14 @@ def for_new_item(case_id: str, item_id: str, size: int) -> None:
     costs work scaled to its size; the same item again (a resumed upload) is free."""
     _bounded_header()
     settings = services().settings
-    if not policy.enabled(settings):
-        return
+    if not policy.enabled(settings) or size > settings.max_item_bytes:
+        return  # an item over the limit is refused for its size, with nothing stored: no work for that
     s = session()
     with s.begin():
         if s.get(Case, case_id) is None or s.get(Item, item_id) is not None or s.get(Upload, item_id) is not None:
             return  # no case: the route answers 404; a known item: nothing new is stored
     if policy.item_needs_work(s, settings, case_id=case_id, item_id=item_id, size=size):
+        storage.check(s, settings, incoming=size, reserve=size)  # 507 first: no work for bytes it cannot take
         require("upload", size)
 
 

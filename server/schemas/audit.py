@@ -2,7 +2,7 @@
 
 import json
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class AuditEntrySchema(Schema):
@@ -19,3 +19,14 @@ class AuditEntrySchema(Schema):
 
 class AuditTrailSchema(Schema):
     entries = fields.List(fields.Nested(AuditEntrySchema), required=True)
+
+
+# What happens on a desk, out of the server's sight, that the desk reports for the trail.
+DESK_ACTIONS = ("exported",)
+DESK_WHAT = ("case_file_pdf", "originals_zip")
+
+
+class DeskActionSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(DESK_ACTIONS))
+    what = fields.String(required=True, validate=validate.OneOf(DESK_WHAT),
+                         metadata={"description": "what was exported: the case file (PDF) or the originals (zip)"})

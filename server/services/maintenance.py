@@ -14,6 +14,7 @@ from ..config import Settings
 from ..db import restamp_database
 from ..filetimes import youngest_change
 from ..models import Item, Upload
+from . import throttle
 from .clock import now
 
 
@@ -46,6 +47,8 @@ def collect_garbage(session: Session, settings: Settings, blobs: BlobStore, *, g
         if item_id not in open_uploads and changed < young:
             blobs.remove_upload(item_id)
             report["orphan_uploads"] += 1
+    with session.begin():
+        report["login_slowdowns_forgotten"] = throttle.forget_old(session, settings, now())
     report.update(blobs.restamp())
     restamp_database(session.get_bind(), settings.time_resolution)
     return report

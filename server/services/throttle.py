@@ -36,8 +36,7 @@ def wait_seconds(session: Session, username: str, t: datetime) -> int:
 
 def failed(session: Session, settings: Settings, username: str, t: datetime) -> int:
     """Count a failure; returns the seconds the next attempt must wait."""
-    forgotten = t.timestamp() - settings.login_decay_seconds
-    session.execute(delete(LoginThrottle).where(LoginThrottle.not_before < forgotten))
+    forget_old(session, settings, t)
     row = session.get(LoginThrottle, _key(username), with_for_update=True)
     if row is None:
         row = LoginThrottle(key=_key(username), failures=0, not_before=int(t.timestamp()))
@@ -48,6 +47,13 @@ def failed(session: Session, settings: Settings, username: str, t: datetime) -> 
     ts = t.timestamp()
     row.not_before = math.ceil(ts) + delay if delay else math.floor(ts)
     return delay
+
+
+def forget_old(session: Session, settings: Settings, t: datetime) -> int:
+    """Drop the rows whose failures are forgotten (``tipline-server gc``, hourly): their exact
+    times stay on disk only as long as they matter."""
+    forgotten = t.timestamp() - settings.login_decay_seconds
+    return session.execute(delete(LoginThrottle).where(LoginThrottle.not_before < forgotten)).rowcount
 
 
 def succeeded(session: Session, username: str) -> None:

@@ -18,6 +18,7 @@ from tests.media.fixtures import MediaFactory
 from tests.support.desk import desk, server_cli
 from tests.support.gunicorn import GunicornServer
 from tests.support.pg import free_port
+from tests.support.pow import TEST_MAX_NUMBER
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("TIPLINE_CHROMIUM", "/usr/bin/chromium")
@@ -95,8 +96,8 @@ def make_app_server(root: Path, desk_keys, pwa_build: Path, *, keys_dir: Path | 
     env = {"TIPLINE_DATA_DIR": str(root / "data"), "TIPLINE_KEYS_DIR": str(keys_dir), "TIPLINE_ORIGIN": origin,
            "TIPLINE_REQUIRE_TOTP": "0",
            "TIPLINE_PWA_DIR": str(pwa_build), "TIPLINE_TEST_CAPTURE_DIR": str(capture),
-           # the phone solves proofs of work only from the next step of issue 10 on: off until then
-           "TIPLINE_POW_MAX_NUMBER": "0", **(env or {})}
+           # proofs of work on, at the tests' low difficulty: every browser test goes through them
+           "TIPLINE_POW_MAX_NUMBER": str(TEST_MAX_NUMBER), **(env or {})}
     server_cli(env, "db", "upgrade")
     server_cli(env, "create-operator", OPERATOR, "--password-stdin", stdin=OPERATOR_PASSWORD + "\n")
     return AppServer(root, port, env, home, capture)

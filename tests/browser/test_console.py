@@ -80,7 +80,7 @@ def send_with_mailbox(phone: Phone, fields: dict, attachments, recipients) -> st
     phone does: the server accepts replies only for a case whose citizen can read them."""
     case_id = os.urandom(16).hex()
     box = fields["mailbox"]
-    r = phone.http.put(f"{phone.base}/cases/{case_id}", timeout=30,
+    r = phone.http.put(f"{phone.base}/cases/{case_id}", timeout=30, headers=phone.work("case"),
                        json={"mailbox": {"id": box["id"], "verify_key": box["ed25519"]}})
     r.raise_for_status()
     sealed = [phone.seal_attachment(case_id, i + 1, p, n, t, recipients) for i, (p, n, t) in enumerate(attachments)]
@@ -255,7 +255,7 @@ def test_case_view_with_photos_hashes_and_coordinates(unit, desk_page):
     assert page.js_errors == []
 
 
-def test_status_change_seen_by_a_second_desk_within_seconds(unit, desk_page):
+def test_status_and_assignment_seen_by_a_second_desk_within_seconds(unit, desk_page):
     cid = unit.cases["risky"]
     second = desk_page(unit.b)
     wait_decrypted(second, unit)
@@ -268,6 +268,10 @@ def test_status_change_seen_by_a_second_desk_within_seconds(unit, desk_page):
     expect(first.locator("#case-status")).to_have_text("Utile")
     # the second desk's open page follows without a reload: its sync sees the server's change
     expect(second.locator("#case-status")).to_have_text("Utile", timeout=15_000)
+    first.fill("#assignee", SECOND)
+    first.click("button:has-text('Attribuer')")
+    expect(first.locator("#case-assignee")).to_have_text(SECOND)
+    expect(second.locator("#case-assignee")).to_have_text(SECOND, timeout=15_000)
     history = second.locator("ol.history").first
     expect(history).to_contain_text("reçu par le serveur")
     first.reload()
@@ -315,7 +319,9 @@ def test_pdf_export_read_back(unit, desk_page, tmp_path):
         assert needle in text, needle
     page.reload()
     expect(page.locator("ol.history").first).to_contain_text("exporté")
-    expect(page.locator("#server-history")).to_contain_text("content_downloaded")  # the server's audit trail
+    # the server's audit trail: the desk's downloads and this export
+    expect(page.locator("#server-history")).to_contain_text("content_downloaded")
+    expect(page.locator("#server-history")).to_contain_text("case_file_pdf")
 
 
 def test_csrf_refused_without_a_token(unit, desk_page):

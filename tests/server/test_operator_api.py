@@ -35,6 +35,7 @@ OPERATOR_ROUTES = [
     ("get", f"/api/operator/v1/items/{'a' * 32}/content"),
     ("get", f"/api/operator/v1/cases/{'a' * 32}/audit"),
     ("put", f"/api/operator/v1/cases/{'a' * 32}/assignee"),
+    ("post", f"/api/operator/v1/cases/{'a' * 32}/audit"),
     ("delete", "/api/operator/v1/session"),
 ]
 

@@ -253,3 +253,35 @@ def test_assignee_is_shared_through_the_feed_and_audited(client, svc, enrolled, 
     trail = client.get(f"/api/operator/v1/cases/{case_id}/audit", headers=auth).json["entries"]
     assert [(e["action"], e["detail"]) for e in trail] == [
         ("assigned", {"from": None, "to": "agent.martin"}), ("assigned", {"from": "agent.martin", "to": None})]
+    # a desk reports what the server cannot see: an export; nothing else goes in this way
+    r = client.post(f"/api/operator/v1/cases/{case_id}/audit", json={"action": "exported", "what": "case_file_pdf"},
+                    headers=auth)
+    assert r.status_code == 201 and (r.json["actor"], r.json["action"]) == ("agent", "exported")
+    for body in ({"action": "login", "what": "case_file_pdf"}, {"action": "exported", "what": "anything"},
+                 {"action": "exported"}):
+        assert client.post(f"/api/operator/v1/cases/{case_id}/audit", json=body, headers=auth).status_code == 400
+    with svc.sessions() as s:
+        assert audit.verify(s).ok
+
+
+def test_gc_forgets_old_slowdowns(client, svc, enrolled):
+    from datetime import timedelta
+
+    from server.services.maintenance import collect_garbage
+
+    for name in ("agent", "nobody.here"):
+        _login(client, name, "wrong password!")
+    with svc.sessions() as s, s.begin():
+        s.execute(text("UPDATE login_throttle SET not_before = not_before - :d WHERE failures > 0"),
+                  {"d": svc.settings.login_decay_seconds + 1})
+    _login(client, "someone.else", "wrong password!")  # a recent failure stays
+    report = collect_garbage(svc.sessions(), svc.settings, svc.blobs, grace=timedelta(minutes=60))
+    assert report["login_slowdowns_forgotten"] == 0  # the failure above already forgot the two old rows
+    with svc.sessions() as s:
+        assert s.query(LoginThrottle).count() == 1
+    with svc.sessions() as s, s.begin():
+        s.execute(text("UPDATE login_throttle SET not_before = 0"))
+    report = collect_garbage(svc.sessions(), svc.settings, svc.blobs, grace=timedelta(minutes=60))
+    assert report["login_slowdowns_forgotten"] == 1
+    with svc.sessions() as s:
+        assert s.query(LoginThrottle).count() == 0

@@ -243,3 +243,12 @@ def test_unknown_case_is_404_before_any_work(client):
     r = client.put(f"/api/v1/cases/{new_id()}/items/{new_id()}", data=b"x" * 1_000_000,
                    headers={"Content-Type": OCTETS})
     assert r.status_code == 404 and r.json["error"] == "case_not_found"
+
+
+@pytest.mark.parametrize("settings_overrides", [{"max_item_bytes": 3_000_000, "pow_max_number": TEST_MAX_NUMBER}])
+def test_an_item_over_the_limit_is_refused_for_its_size_not_for_work(client, settings_overrides):
+    case_id = open_case(client)
+    body = {"size": 4_000_000, "chunk_size": 1024 * 1024, "sha256": "0" * 64, "header": "AAAA"}
+    r = client.put(f"/api/v1/cases/{case_id}/uploads/{new_id()}", json=body)
+    assert r.status_code == 413 and r.json["error"] == "item_too_large"
+    assert client.get("/api/v1/pow", query_string={"purpose": "upload", "size": 4_000_000}).status_code == 400

@@ -49,7 +49,13 @@
           button.setAttribute("aria-live", "polite");
           button.textContent = button.dataset.copied;
         } catch (error) {
-          window.prompt("", button.dataset.copy);
+          // no clipboard access here: select the coordinates so the officer copies them by hand
+          const target = document.getElementById("coords");
+          if (!target) return;
+          const range = document.createRange();
+          range.selectNodeContents(target);
+          window.getSelection().removeAllRanges();
+          window.getSelection().addRange(range);
         }
       });
     }

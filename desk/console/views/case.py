@@ -1,5 +1,5 @@
 """The case page: the report as the article's table, the photos and videos, the conversation,
-the status (on the server), the assignment and notes (local), and the history."""
+the status and assignment (on the server), the notes (local), and the history."""
 
 from __future__ import annotations
 
@@ -45,11 +45,13 @@ def show(case_id: str):
     client = session_client(st.ws)
     citizen = [m.seq for m in case.messages if m.kind == "message"]
     if citizen and journal.mark_read(st.store, case_id, max(citizen), st.officer):
-        server_calls.mark_read(client, case_id, max(citizen))
+        answer = server_calls.mark_read(client, case_id, max(citizen))
+        if answer and type(answer.get("unread_messages")) is int:
+            _save_server_state(case_id, {"unread_messages": answer["unread_messages"]})
         _changed(case_id)
     status_form = StatusForm(status=case.status)
     return render_template("case.html", case=case, rep=case.report, status_form=status_form,
-                           assign_form=AssignForm(assignee=journal.assignee(st.store, case_id)),
+                           assign_form=AssignForm(assignee=case.assignee),
                            note_form=NoteForm(), action_form=ActionForm(), notes=journal.notes(st.store, case_id),
                            history=journal.history(st.store, case_id), statuses=STATUS,
                            server_history=server_calls.case_audit(client, case_id),
@@ -101,11 +103,9 @@ def set_status(case_id: str):
     except DeskError as exc:
         flash(_("Le serveur a refusé le changement de statut : {error}", error=str(exc)))
         return redirect(url_for("case.show", case_id=case_id))
-    meta = st.ws.load_case_meta(case_id)
-    before = meta.get("status")
-    meta.update({k: v for k, v in answer.items() if k in ("status", "status_changed_at", "change_seq")})
-    st.ws.save_case_meta(case_id, meta)
-    journal.record(st.store, case_id, st.officer, "status", f"{before} → {meta.get('status')}")
+    before = st.ws.load_case_meta(case_id).get("status")
+    _save_server_state(case_id, answer)
+    journal.record(st.store, case_id, st.officer, "status", f"{before} → {answer.get('status')}")
     _changed(case_id)
     flash(_("Statut enregistré sur le serveur."))
     return redirect(url_for("case.show", case_id=case_id))
@@ -118,9 +118,30 @@ def assign(case_id: str):
     form = AssignForm()
     if not form.validate_on_submit():
         abort(400)
-    journal.assign(st.store, case_id, (form.assignee.data or "").strip(), st.officer)
+    client = session_client(st.ws)
+    if client is None:
+        flash(_("Pas de session sur le serveur : connectez-vous d'abord."))
+        return redirect(url_for("auth.server_login"))
+    name = (form.assignee.data or "").strip()
+    try:
+        answer = client.set_assignee(case_id, name or None)
+    except DeskError as exc:
+        flash(_("Le serveur a refusé l'attribution : {error}", error=str(exc)))
+        return redirect(url_for("case.show", case_id=case_id))
+    _save_server_state(case_id, answer)
+    journal.record(st.store, case_id, st.officer, "assigned", answer.get("assignee") or "—")
     _changed(case_id)
+    flash(_("Attribution enregistrée sur le serveur."))
     return redirect(url_for("case.show", case_id=case_id))
+
+
+def _save_server_state(case_id: str, answer: dict) -> None:
+    """What the server answered of the case (status, assignee...), as a sync would store it."""
+    st = state()
+    meta = st.ws.load_case_meta(case_id)
+    meta.update({k: answer[k] for k in ("status", "status_changed_at", "change_seq", "assignee", "unread_messages")
+                 if k in answer})
+    st.ws.save_case_meta(case_id, meta)
 
 
 @bp.post("/<case_id>/notes")

@@ -10,7 +10,9 @@ import zipfile
 
 from flask import Blueprint, Response, abort, send_file
 
+from ...client import DeskError
 from .. import casepdf, journal
+from ..worker import session_client
 from ..forms import ActionForm
 from ..headers import content_disposition
 from ..state import state
@@ -19,16 +21,26 @@ from .case import find_case
 bp = Blueprint("export", __name__, url_prefix="/cases")
 
 
-def _custody(case_id: str, what: str) -> list[dict]:
+def _custody(case_id: str, what: str, server_what: str) -> None:
+    """The export goes into this desk's history and, when the server can be reached, into its
+    audit trail (POST /cases/{id}/audit); an export made offline says so in the history."""
     st = state()
-    journal.record(st.store, case_id, st.officer, "exported", what)
-    return journal.history(st.store, case_id)
+    client = session_client(st.ws)
+    recorded = False
+    if client is not None:
+        try:
+            client.record_export(case_id, server_what)
+            recorded = True
+        except DeskError:
+            recorded = False
+    journal.record(st.store, case_id, st.officer, "exported",
+                   what if recorded else f"{what} (non inscrit au journal du serveur)")
 
 
 def _pdf_bytes(case) -> bytes:
     st = state()
     return casepdf.build(st.ws, case, officer=st.officer, custody=journal.history(st.store, case.case_id),
-                         assignee=journal.assignee(st.store, case.case_id))
+                         assignee=case.assignee)
 
 
 @bp.post("/<case_id>/export.pdf")
@@ -36,7 +48,7 @@ def pdf(case_id: str):
     case = find_case(case_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    _custody(case_id, "dossier PDF")
+    _custody(case_id, "dossier PDF", "case_file_pdf")
     response = Response(_pdf_bytes(case), mimetype="application/pdf")
     response.headers["Content-Disposition"] = content_disposition("attachment", f"dossier-{case_id}.pdf")
     return response
@@ -50,7 +62,7 @@ def originals(case_id: str):
     case = find_case(case_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    _custody(case_id, "originaux (zip)")
+    _custody(case_id, "originaux (zip)", "originals_zip")
     fd, name = tempfile.mkstemp(dir=st.ws.home, prefix=".export-", suffix=".zip")
     os.close(fd)
     try:

@@ -38,7 +38,10 @@ async function probeHealth() {
 
 // After a failed or contended run, Background Sync is asked for again, so the service worker
 // finishes the job even if the citizen closes the app now.
-const scheduler = createScheduler(() => deliver({ transport: xhrTransport(), canHold }), {
+/** Proofs of work are solved in the crypto worker, off the page's thread (pow/solve.js). */
+const solvePow = (challenge) => callWorker("solve-pow", { challenge });
+
+const scheduler = createScheduler(() => deliver({ transport: xhrTransport(), canHold, solvePow }), {
   onResult: (result) => {
     if (result.status !== "done") registerBackgroundSync();
   },

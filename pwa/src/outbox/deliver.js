@@ -10,6 +10,7 @@
 // connection) never holds another item or another case. Within a case, the report waits only
 // until every attachment has been announced (or tried once), so that a refusal can still be
 // settled before the report leaves (docs/decisions.md, "a refused attachment").
+import { withWork } from "../pow/work.js";
 import { call, Refused, RetryLater } from "./api.js";
 import { WAIT } from "./classify.js";
 import { openOutbox } from "./db.js";
@@ -183,7 +184,10 @@ class Run {
     const key = `${this.ctx.base}|${caseId}`;
     if (opened.has(key)) return;
     try {
-      await call(this.ctx, "PUT", `/cases/${caseId}`, openCaseBody(await this.ctx.db.get("cases", caseId)));
+      const request = openCaseBody(await this.ctx.db.get("cases", caseId));
+      // a new case costs a proof of work (pow/work.js); the server ignores it for a known one
+      await withWork(this.ctx, { purpose: "case", upfront: true }, (work) =>
+        call(this.ctx, "PUT", `/cases/${caseId}`, { ...request, headers: { ...request.headers, ...work } }));
     } catch (error) {
       if (!(error instanceof Refused)) throw error;
       // the case itself is refused (a malformed id): nothing in it can ever go
@@ -285,6 +289,7 @@ async function run(options) {
     backoffBase: options.backoffBase,
     backoffMax: options.backoffMax,
     canHold: options.canHold,
+    solvePow: options.solvePow, // the page's crypto worker; unset: solved in this context
     uploads: new Map(),
     progress: throttledProgress(),
   };

@@ -3,6 +3,7 @@
 // and the case's room before any byte, so a refusal comes before the report is sent), then cut
 // into pieces sized to the measured uplink, two in flight, then completed. The local copy goes
 // only when the server's answer names the very item and bytes we sent.
+import { withWork } from "../pow/work.js";
 import { call, Refused, RetryLater } from "./api.js";
 import { WAIT } from "./classify.js";
 import { PIECES } from "./limiter.js";
@@ -55,10 +56,15 @@ function uploadState(json, item) {
 const pieceLength = (item, chunkSize, index) => Math.min(chunkSize, item.size - index * chunkSize);
 
 export async function sendWhole(ctx, item) {
-  const receipt = await call(ctx, "PUT", `/cases/${item.caseId}/items/${item.itemId}`, {
-    bytes: item.size,
-    prepare: async () => octets(await readRange(ctx.db, item, 0, item.size)),
-  });
+  // work only if the server asks: a report fits its case's free allowance (pow/work.js)
+  const receipt = await withWork(ctx, { purpose: "upload", size: item.size }, (work) =>
+    call(ctx, "PUT", `/cases/${item.caseId}/items/${item.itemId}`, {
+      bytes: item.size,
+      prepare: async () => {
+        const { body, headers } = await octets(await readRange(ctx.db, item, 0, item.size));
+        return { body, headers: { ...headers, ...work } };
+      },
+    }));
   confirmed(receipt, item);
   ctx.progress(item, item.size);
 }
@@ -67,10 +73,12 @@ async function startUpload(ctx, item, chunkSize) {
   const path = `/cases/${item.caseId}/uploads/${item.itemId}`;
   let state;
   try {
-    state = uploadState(await call(ctx, "PUT", path, {
-      body: JSON.stringify({ size: item.size, chunk_size: chunkSize, sha256: item.sha256, header: item.headerB64 }),
-      headers: { "Content-Type": JSON_TYPE },
-    }), item);
+    // a new upload costs work scaled to its size; one the server knew already is resumed free
+    state = uploadState(await withWork(ctx, { purpose: "upload", size: item.size, upfront: !item.announced },
+      (work) => call(ctx, "PUT", path, {
+        body: JSON.stringify({ size: item.size, chunk_size: chunkSize, sha256: item.sha256, header: item.headerB64 }),
+        headers: { "Content-Type": JSON_TYPE, ...work },
+      })), item);
   } catch (error) {
     if (!(error instanceof RetryLater) || error.code !== "upload_conflict") throw error;
     // The server holds this upload cut in other pieces (our note of it was lost, or another

@@ -17,6 +17,7 @@ import { readSequential } from "../media/source.js";
 import { stripMetadata } from "../media/strip.js";
 import { STATES } from "../outbox/store.js";
 import { OutboxWriter } from "../outbox/writer.js";
+import { solve } from "../pow/solve.js";
 import { conversationOps } from "./conversation-ops.js";
 import { deriveDraftKey } from "./draft-key.js";
 
@@ -166,6 +167,11 @@ const ops = {
     const item = await sealReport({ caseId, itemId, report, recipients });
     reports.set(caseId, report);
     return { status: "resealed", itemId: item.itemId, size: item.size };
+  },
+
+  // a proof of work for the outbox (pow/work.js): {number, tries, ms} or null
+  async "solve-pow"({ challenge }) {
+    return solve(challenge);
   },
 
   async "forget-report"({ caseId }) {

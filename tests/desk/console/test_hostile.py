@@ -92,3 +92,15 @@ def test_a_verification_file_cannot_point_outside_the_case(console, desk):
 def test_case_ids_are_checked(console):
     for bad in ("..%2f..%2fkeyring", "0" * 31, "G" * 32, "0" * 32):
         assert console.get(f"/cases/{bad}").status_code == 404
+
+
+def test_a_video_plays_inline_and_seeks(console, desk):
+    # an MP4 by its bytes (ftyp box), whatever its claimed name and type
+    mp4 = b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + bytes(range(256)) * 40
+    cid = desk.add_case({"details": "x"}, [("clip.bin", "application/octet-stream", mp4)])
+    console.reindex()
+    page = console.get(f"/cases/{cid}").text
+    assert "<video controls" in page and "1 vidéo(s)" in console.get("/").text
+    r = console.get(f"/cases/{cid}/attachments/1/view", headers={"Range": "bytes=100-199"})
+    assert r.status_code == 206 and r.headers["Content-Type"] == "video/mp4" and len(r.data) == 100
+    assert r.data == mp4[100:200]

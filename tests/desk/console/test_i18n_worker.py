@@ -17,7 +17,8 @@ def french_texts() -> set[str]:
     found = set()
     for path in [*CONSOLE.rglob("*.html"), *CONSOLE.rglob("*.py")]:
         found.update(m.group(2) for m in CALL.finditer(path.read_text(encoding="utf-8")))
-    for table in (labels.STATUS, labels.LEVEL, labels.RISK, labels.VERDICT, labels.PERIOD, labels.ACTION):
+    for table in (labels.STATUS, labels.LEVEL, labels.RISK, labels.VERDICT, labels.PERIOD, labels.ACTION,
+                  labels.SERVER_ACTION):
         found.update(table.values())
     return found | {"Inconnu", "Non évalué", "Non déchiffré"}
 
@@ -83,3 +84,11 @@ def test_an_index_of_an_older_layout_is_rebuilt(desk, make_console):
     with c.state.store.connect() as conn:
         assert "source_mtime" in [r[1] for r in conn.execute("PRAGMA table_info(cases)")]
         assert conn.execute("SELECT body FROM notes").fetchone()[0] == "kept"
+
+
+def test_without_a_server_session_the_pages_offer_the_login(make_console, desk):
+    c = make_console()
+    c.unlock()
+    SyncWorker(c.state, poll_seconds=1).round()  # no session.json in this desk folder
+    page = c.get("/").text
+    assert "Pas de session sur le serveur" in page and 'href="/server"' in page

@@ -74,7 +74,9 @@ def test_filters(console, desk):
     useful = desk.add_case({"details": "x"}, status="useful", received_at=NOW - timedelta(days=20))
     plain = desk.add_case({"details": "y"}, received_at=NOW - timedelta(days=200))
     console.reindex()
-    journal.assign(console.state.store, useful, "agent.martin", "agent.test")
+    meta = desk.ws.load_case_meta(useful)
+    desk.ws.save_case_meta(useful, {**meta, "assignee": "agent.martin"})  # as the change feed brings it
+    console.reindex()
     st = console.state.store
     ids = lambda **kw: [r["case_id"] for r in inbox(st, Filters(**kw)).rows]  # noqa: E731
     assert ids(status="useful") == [useful]
@@ -94,3 +96,20 @@ def test_pages(console, desk):
     first, second = console.get("/").text, console.get("/?page=2").text
     assert len(case_ids(first)) == 50 and len(case_ids(second)) == 3
     assert "53 signalement(s)" in first and 'rel="next"' in first
+
+
+def test_cases_the_server_deleted_leave_the_index(console, desk):
+    import shutil
+    kept = desk.add_case({"details": "reste"})
+    gone = desk.add_case({"details": "supprimé par la conservation"})
+    console.reindex()
+    journal.add_note(console.state.store, gone, "une note sur ce cas", "agent.test")
+    shutil.rmtree(desk.ws.ciphertext_dir(gone))  # what desk.sync's forget_case does
+    shutil.rmtree(desk.ws.case_dir(gone))
+    from desk.console.index import forget, orphans
+    assert orphans(console.state.store, desk.ws) == [gone]
+    forget(console.state.store, orphans(console.state.store, desk.ws))
+    assert case_ids(console.get("/").text) == [kept]
+    assert case_ids(console.get("/?q=conservation").text) == []
+    assert journal.notes(console.state.store, gone) == []
+    assert console.get(f"/cases/{gone}").status_code == 404

@@ -41,6 +41,8 @@ export function fakeServer() {
 
   const handle = async (method, path, body) => {
     let m;
+    // a server that asks for no proof of work (tests/js/pow makes one that does)
+    if (path === "/api/v1/pow" && method === "GET") return serverError(404, "pow_disabled");
     if ((m = path.match(/^\/api\/v1\/cases\/(\w+)$/)) && method === "PUT") {
       const created = !server.cases.has(m[1]);
       server.cases.add(m[1]);
@@ -133,7 +135,7 @@ export function fakeServer() {
     try {
       await new Promise((r) => setTimeout(r, 1)); // a request takes time: concurrency shows
       for (const rule of server.rules) {
-        const answer = await rule(method, path, init);
+        const answer = await rule(method, path, init, url);
         if (answer instanceof Error) throw answer;
         if (answer) return answer;
       }
