@@ -56,16 +56,6 @@ def net(tmp_path, desk_keys, pwa_build):
     assert scan_requests(srv.requests(), CANARIES + EXIF_MARKERS) == [], "plaintext reached the server"
 
 
-def server_has_mailboxes(srv) -> bool:
-    answer = requests.post(f"{srv.url}/api/v1/mailbox/challenge", json={"mailbox": "0" * 32}, timeout=10)
-    return answer.status_code == 200
-
-
-def needs_mailboxes(srv) -> None:
-    if not server_has_mailboxes(srv):
-        pytest.skip("the server has no mailbox routes yet (docs/conversation.md, conv-srv)")
-
-
 def type_receipt(page: Page, receipt: str) -> None:
     box = page.locator("[data-receipt-input]")
     box.fill("")
@@ -141,7 +131,6 @@ def test_a_mistyped_receipt_is_caught_at_once_and_nothing_is_asked(app_server, p
 
 
 def test_a_wrong_receipt_shows_nothing_and_leaks_nothing(app_server, page):
-    needs_mailboxes(app_server)
     open_app(page, app_server.url, "recu")
     wrong = format_receipt(new_receipt())  # well formed, opens no mailbox
     open_attempt = page.get_by_role("button", name="Ouvrir la conversation")
@@ -160,7 +149,6 @@ def test_a_wrong_receipt_shows_nothing_and_leaks_nothing(app_server, page):
 
 def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page, chromium, tmp_path, media):
     srv, proxy = net
-    needs_mailboxes(srv)
     open_app(page, proxy.url, "signaler")
     wait_for_key(page)
     wait_for_service_worker(page)
@@ -277,7 +265,6 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
 
 
 def test_unread_replies_are_marked_at_home_and_quick_exit_forgets_the_kept_receipt(app_server, page):
-    needs_mailboxes(app_server)
     page.context.route("https://www.google.fr/**", lambda route: route.fulfill(body="<title>Google</title>",
                                                                              content_type="text/html"))
     open_app(page, app_server.url, "signaler")
@@ -347,9 +334,6 @@ def test_the_open_conversation_is_woken_through_nginx_and_the_events_process(tmp
                           env={"TIPLINE_EVENTS_WAIT_SECONDS": "60", "TIPLINE_EVENTS_FALLBACK_WAIT_SECONDS": "0"})
     served.env.update(srv.env)
     with served:
-        if requests.post(f"{served.url}/api/v1/mailbox/challenge", json={"mailbox": "0" * 32}, timeout=10).status_code \
-                != 200:
-            pytest.skip("the served topology has no mailbox routes")
         open_app(page, served.url, "signaler")
         wait_for_key(page)
         fill_report(page, {"place.text": "CANARY-LIEU sortie du parking, côté gare"})
