@@ -17,7 +17,6 @@ import json
 import os
 import statistics
 import tempfile
-import time
 from pathlib import Path
 
 from server.migrations import runner

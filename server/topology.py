@@ -131,6 +131,7 @@ class Topology:
         self.binds = binds
         self.env = {**(env if env is not None else os.environ), "TIPLINE_BIND": binds.app,
                     "TIPLINE_EVENTS_BIND": binds.events}
+        self._own_workdir = workdir is None  # made here: removed by stop()
         self.workdir = Path(workdir or tempfile.mkdtemp(prefix="tipline-nginx-"))
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.log = log or sys.stderr
@@ -176,6 +177,8 @@ class Topology:
                 except ProcessLookupError:
                     pass
                 proc.wait(timeout=10)
+        if self._own_workdir:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
     def run_forever(self) -> int:
         """Until a signal or until one of the three exits; then all three stop."""

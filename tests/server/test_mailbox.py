@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from envelope.constants import Kind
 from server.models import Mailbox, MailboxToken, UsedChallenge
 from server.services import mailbox as mailbox_service
 from server.services.clock import now

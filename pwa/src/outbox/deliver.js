@@ -338,7 +338,7 @@ const DEFAULTS = {
  * service worker's Background Sync), it waits for the lock instead of answering "busy": if the
  * page delivering now is closed, its lock is freed and the worker carries on.
  * @param {Partial<typeof DEFAULTS> & { wait?: boolean, locks?: LockManager, transport?: any, fetchFn?: typeof fetch,
- *   uplink?: any }} [options]
+ *   uplink?: any, solvePow?: (challenge: any) => Promise<any> }} [options]
  */
 export async function deliver(options = {}) {
   const opts = { ...DEFAULTS, ...options };

@@ -39,8 +39,8 @@ export function checkReceiptText(text) {
 function receiptKeys({ x25519, ed25519 }) {
   return {
     x25519: { publicKey: b64.from(x25519.publicKey), secretKey: b64.from(x25519.secretKey) },
-    ed25519: { publicKey: b64.from(ed25519.publicKey), ...(ed25519.secretKey ? { secretKey: b64.from(ed25519.secretKey) }
-      : {}) },
+    ed25519: { publicKey: b64.from(ed25519.publicKey),
+      ...(ed25519.secretKey ? { secretKey: b64.from(ed25519.secretKey) } : {}) },
   };
 }
 
@@ -141,8 +141,9 @@ export const conversationOps = {
    * checked against its entry in the (authenticated) message, never trusted from the listing.
    * Resolves to {ok, bytes, mediaType} (the bytes are handed over, not copied) or {ok: false, code}.
    */
-  async "open-attachment"({ caseId, keys, id, bytes, entry }) {
-    const listed = { item_id: id, case_id: caseId, kind: "attachment", part_index: entry.part };
+  async "open-attachment"({ caseId, keys, itemId, bytes, entry }) {
+    // (not `id`: that name carries the call's own number between the page and the worker)
+    const listed = { item_id: itemId, case_id: caseId, kind: "attachment", part_index: entry.part };
     try {
       const opened = await openEnvelope(bytes, [receiptKeys(keys).x25519]);
       checkListing(opened.header, listed);

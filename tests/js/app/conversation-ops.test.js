@@ -143,7 +143,7 @@ describe("messages", () => {
     const raw = conversationAttachmentEntry(sealed, { name: "voiture.jpg", mediaType: "image/jpeg" });
     const entry = { part: raw.part, name: raw.name, mediaType: raw.media_type, length: raw.length, sha256: raw.sha256,
       headerHash: raw.header_hash };
-    const open = (changes = {}, id = itemId) => conversationOps["open-attachment"]({ caseId, keys, id,
+    const open = (changes = {}, id = itemId) => conversationOps["open-attachment"]({ caseId, keys, itemId: id,
       bytes: sealed.envelope, entry: { ...entry, ...changes } });
     const ok = await open();
     expect(ok.ok).toBe(true);

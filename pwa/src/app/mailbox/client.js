@@ -50,7 +50,8 @@ function checkListing(json) {
     revision: Number.isInteger(json.revision) ? json.revision : 0,
     readByPoliceUpTo: Number.isInteger(json.read_by_police_up_to) ? json.read_by_police_up_to : null,
     readByCitizenUpTo: Number.isInteger(json.read_by_citizen_up_to) ? json.read_by_citizen_up_to : 0,
-    items: json.items.map((i) => ({ id: i.id, kind: kindOf(i.kind), seq: i.seq, size: i.size ?? 0, sha256: i.sha256 ?? "",
+    items: json.items.map((i) => ({ id: i.id, kind: kindOf(i.kind), seq: i.seq, size: i.size ?? 0,
+      sha256: i.sha256 ?? "",
       partIndex: Number.isInteger(i.part_index) ? i.part_index : i.kind === "attachment" ? null : 0,
       receivedAt: typeof i.received_at === "string" ? i.received_at : null })).sort((a, b) => a.seq - b.seq),
   };
@@ -77,7 +78,8 @@ export class MailboxClient {
    * One request; {status, json} for this server's answers, or throws MailboxUnreachable.
    * @param {string} method
    * @param {string} path
-   * @param {{ body?: any, token?: string | null, timeoutMs?: number, signal?: AbortSignal, binary?: boolean }} [options]
+   * @param {{ body?: any, token?: string | null, timeoutMs?: number, signal?: AbortSignal,
+   *   binary?: boolean }} [options]
    */
   async request(method, path, { body, token, timeoutMs = REQUEST_MS, signal, binary = false } = {}) {
     const headers = {};

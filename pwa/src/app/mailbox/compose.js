@@ -41,7 +41,8 @@ export class MessageDraft {
   /** A case this phone never sent gets a draft record first, so the cleanup finds its files if abandoned. */
   async ensureCase() {
     if (await getCase(this.caseId)) return;
-    await putCase({ caseId: this.caseId, state: STATES.DRAFT, createdAt: new Date().toISOString(), conversation: true });
+    await putCase({ caseId: this.caseId, state: STATES.DRAFT, createdAt: new Date().toISOString(),
+      conversation: true });
   }
 
   unlock() {
@@ -107,7 +108,8 @@ export class MessageDraft {
 
   /** Whether there is something to send: text, or a sealed file. */
   ready(text) {
-    return !this.busy() && (String(text ?? "").trim().length > 0 || this.attachments.some((a) => a.status === "sealed"));
+    const sealed = this.attachments.some((a) => a.status === "sealed");
+    return !this.busy() && (String(text ?? "").trim().length > 0 || sealed);
   }
 
   /** Seal the message (binding its sealed files) and queue it. Resolves to its item id. */

@@ -32,6 +32,7 @@ let view = null;
  * updates, drops the message being written and forgets the session (keys, token, text).
  */
 export function leaveConversation(nextCaseId = null) {
+  if (building && building.caseId !== nextCaseId) building.left = true;
   if (!view || view.caseId === nextCaseId) return;
   view.stop();
   view = null;
@@ -60,12 +61,27 @@ function cachedListing(caseId, record, cached) {
       receivedAt: i.receivedAt })).sort((a, b) => a.seq - b.seq) };
 }
 
+// The conversation being built ({caseId, promise, left}): a redraw meanwhile (the police key
+// verified on a first visit) waits for it instead of building a second one with its own poll.
+let building = null;
+
 export async function conversationScreen({ caseId }) {
   leaveConversation(caseId);
   if (view?.caseId === caseId) {
     view.refresh();
     return view.nodes;
   }
+  if (building?.caseId === caseId && !building.left) return building.promise;
+  const mine = { caseId, left: false, promise: null };
+  building = mine;
+  mine.promise = buildScreen(caseId).finally(() => {
+    if (building === mine) building = null;
+    if (mine.left && view?.caseId === caseId) leaveConversation(null); // left while it was being built
+  });
+  return mine.promise;
+}
+
+async function buildScreen(caseId) {
   let session = currentSession(caseId);
   if (!session) {
     const kept = await keptReceipt(caseId);
@@ -150,7 +166,8 @@ function entryNode(entry, progress, fileNode, caseId) {
       for (const [index, file] of (entry.files ?? []).entries()) {
         const sent = file.state === STATES.DELIVERED ? file.size : (progress.get(file.itemId) ?? 0);
         const name = entry.attachments?.[index]?.name ?? `${index + 1}`;
-        parts.push(h("progress", { max: file.size, value: sent, "aria-label": name, "data-file-progress": file.itemId }),
+        parts.push(h("progress", { max: file.size, value: sent, "aria-label": name,
+          "data-file-progress": file.itemId }),
           h("p", { class: "hint", text: t("conversation.file_progress", { name, sent: formatBytes(sent),
             total: formatBytes(file.size) }) }));
       }
@@ -282,7 +299,8 @@ async function conversationView(session) {
       for (const item of candidates) {
         try {
           const bytes = await client.item(item.id);
-          opened = await callWorker("open-attachment", { caseId, keys: session.keys, id: item.id, bytes, entry: file });
+          opened = await callWorker("open-attachment", { caseId, keys: session.keys, itemId: item.id, bytes,
+            entry: file });
         } catch {
           opened = null;
         }
@@ -296,11 +314,13 @@ async function conversationView(session) {
       const url = URL.createObjectURL(new Blob([opened.bytes], { type: file.mediaType || "application/octet-stream" }));
       objectUrls.push(url);
       const media = file.mediaType?.startsWith("image/") ? h("img", { src: url, alt: file.name || label })
-        : file.mediaType?.startsWith("video/") ? h("video", { src: url, controls: true, "aria-label": file.name || label })
+        : file.mediaType?.startsWith("video/")
+          ? h("video", { src: url, controls: true, "aria-label": file.name || label })
           : null;
       note.textContent = "";
       box.replaceChildren(h("p", { text: label }), media,
-        h("a", { class: "button button--small", href: url, download: file.name || "fichier", text: t("conversation.save_file") }));
+        h("a", { class: "button button--small", href: url, download: file.name || "fichier",
+          text: t("conversation.save_file") }));
     });
     box.append(show, note);
     shownFiles.set(key, box);
