@@ -402,3 +402,9 @@ from .conversation_cli import COMMANDS as _CONVERSATION  # noqa: E402
 
 for _command in _CONVERSATION:
     main.add_command(_command)
+
+# `tipline-desk note | notes`: the unit's internal notes (desk/notes_cli.py).
+from .notes_cli import COMMANDS as _NOTES  # noqa: E402
+
+for _command in _NOTES:
+    main.add_command(_command)

@@ -3,6 +3,7 @@
     cases/<case>/report.json           the report as the citizen wrote it
     cases/<case>/attachments/NN-name   each attachment, only once its manifest entry matches
     cases/<case>/messages/             citizen messages and operator replies (desk.conversation)
+    cases/<case>/notes/                the officers' internal notes (desk.notes)
     cases/<case>/verification.json     what was checked and what failed
 
 The server's listing is not trusted (docs/envelope.md, section 15): every envelope is opened
@@ -31,6 +32,7 @@ from envelope.manifest import AttachmentEntry, check_content, check_header, pars
 from envelope.open import Identity, decrypt_stream
 
 from .conversation import ConversationItem, decrypt_conversation, is_conversation_attachment
+from .notes import NoteResult, decrypt_notes
 from .files import file_in, private_dir, private_tempfile, read_json, write_json, write_private
 from .names import SNIFF_BYTES, attachment_file_name, detect_media_type, visible
 from .workspace import Workspace
@@ -64,6 +66,8 @@ class CaseResult:
     report: PartResult
     attachments: list[PartResult] = field(default_factory=list)
     messages: list[ConversationItem] = field(default_factory=list)
+    # the officers' notes: a refused one is reported, but says nothing of the citizen's report
+    notes: list[NoteResult] = field(default_factory=list)
 
     @property
     def failures(self) -> list:
@@ -179,6 +183,7 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity], progre
     # messages and replies (verified with the report's mailbox key) and their own attachments
     report = read_json(out / "report.json") if result.report.status == "verified" else None
     result.messages = decrypt_conversation(ws, out, case_id, items, opener, report)
+    result.notes = decrypt_notes(ws, out, case_id, items, identities)
     for number, entry in sorted((entries or {}).items()):
         if number not in seen_parts:
             result.attachments.append(PartResult(None, "attachment", number, "missing", name=entry.name,
@@ -196,6 +201,7 @@ def decrypt_case(ws: Workspace, case_id: str, identities: list[Identity], progre
         "report": asdict(result.report),
         "attachments": [asdict(p) for p in result.attachments],
         "messages": [asdict(p) for p in result.messages],
+        "notes": [asdict(p) for p in result.notes],
     })
     return result
 

@@ -22,7 +22,8 @@ from datetime import datetime
 from . import errors
 from .constants import MAX_BUNDLE_RECIPIENTS, Kind
 # the same time format and JSON strictness as a message or reply (section 17)
-from .conversation import WRITTEN_AT_FORMAT, _WRITTEN_AT, _no_constants, _no_floats, written_at  # noqa: F401
+from . import conversation as _conversation
+from .conversation import WRITTEN_AT_FORMAT, _WRITTEN_AT, _no_constants, _no_floats
 from .padding import padded_length
 from .seal import SealResult, encrypt_bytes
 
@@ -42,6 +43,11 @@ class NoteBody:
     text: str
     written_at: str  # the writer's clock, to the minute: a claim, shown as such
     author: str
+
+
+def written_at(now: datetime | None = None) -> str:
+    """``now`` (default: the current time) in the body's form, UTC to the minute."""
+    return _conversation.written_at(now)
 
 
 def _invalid(message: str) -> errors.NoteInvalid:

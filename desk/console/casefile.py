@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from envelope.names import display_line, display_text
+
 from ..files import read_json
 from ..workspace import Workspace
 from .report_view import ReportView, read_report, text
@@ -84,6 +86,19 @@ class Message:
 
 
 @dataclass
+class Note:
+    """An officer's internal note (docs/envelope.md section 18), decrypted by desk.notes."""
+
+    seq: int
+    status: str  # verified, or failed (then only error_code is shown)
+    item_id: str = ""
+    text: str = ""
+    written_at: str = ""  # the writer's clock (a claim)
+    author: str = ""  # a claim too: the server's audit trail says which account stored it
+    error_code: str = ""
+
+
+@dataclass
 class CaseFile:
     case_id: str
     meta: dict
@@ -100,6 +115,7 @@ class CaseFile:
     report_ciphertext_sha256: str = ""
     attachments: list[Attachment] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def metadata_kept(self) -> bool:
@@ -162,6 +178,24 @@ def _message(ws: Workspace, case_id: str, part: dict, items: dict) -> Message:
     return msg
 
 
+def _note(ws: Workspace, case_id: str, part: dict, items: dict) -> Note:
+    item = items.get(part.get("item_id") or "", {})
+    note = Note(seq=int(item.get("seq") or 0), status=text(part.get("status"), 20),
+                item_id=text(part.get("item_id"), 40), error_code=text(part.get("error_code"), 60))
+    saved = part.get("saved_as")
+    if note.status != "verified" or not isinstance(saved, str):
+        return note
+    payload = read_json(ws.case_dir(case_id) / saved)
+    if not isinstance(payload, dict):
+        note.status, note.error_code = "failed", "unreadable"
+        return note
+    # shown as section 17 says for a reply: normalised, controls made harmless, one-line author
+    note.text = display_text(text(payload.get("text")))
+    note.written_at = text(payload.get("written_at"), 40)
+    note.author = display_line(text(payload.get("author"), 100))
+    return note
+
+
 def load_case(ws: Workspace, case_id: str) -> CaseFile:
     meta = ws.load_case_meta(case_id)
     case = CaseFile(case_id=case_id, meta=meta, received_at=parse_time(meta.get("created_at")),
@@ -188,6 +222,8 @@ def load_case(ws: Workspace, case_id: str) -> CaseFile:
     case.attachments = [_attachment(p, items) for p in ver.get("attachments") or [] if isinstance(p, dict)]
     case.messages = sorted((_message(ws, case_id, p, items) for p in ver.get("messages") or []
                             if isinstance(p, dict)), key=lambda m: m.seq)
+    case.notes = sorted((_note(ws, case_id, p, items) for p in ver.get("notes") or [] if isinstance(p, dict)),
+                        key=lambda n: n.seq)
     return case
 
 

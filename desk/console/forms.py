@@ -35,7 +35,8 @@ class AssignForm(FlaskForm):
 
 
 class NoteForm(FlaskForm):
-    body = TextAreaField(validators=[DataRequired(), Length(max=10_000)])
+    # a note holds at most 4000 code points (docs/envelope.md section 18)
+    body = TextAreaField(validators=[DataRequired(), Length(max=4000)])
 
 
 class ReplyForm(FlaskForm):

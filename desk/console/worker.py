@@ -18,6 +18,7 @@ from ..client import Client, DeskError
 from ..decrypt import decrypt_case
 from ..files import read_json
 from ..keyring import KeyringError
+from ..notes import send_pending as send_pending_notes
 from ..sync import sync as run_sync
 from . import journal
 from .casefile import parse_time
@@ -47,7 +48,7 @@ def needs_decrypt(ws, case_id: str) -> bool:
     if not isinstance(ver, dict):
         return True
     seen = {(ver.get("report") or {}).get("item_id")}
-    for key in ("attachments", "messages"):
+    for key in ("attachments", "messages", "notes"):
         seen.update(p.get("item_id") for p in ver.get(key) or [] if isinstance(p, dict))
     return bool(set(items) - seen)
 
@@ -111,7 +112,10 @@ class SyncWorker:
             state.live.no_session = client is None
             state.live.bump()
         if client is not None:
+            _, unsent = send_pending_notes(client, state.ws)  # notes sealed while the server was away
             report = run_sync(client, state.ws, show_progress=False)
+            if unsent:
+                state.live.sync_error = f"{len(unsent)} note(s) not sent yet: {unsent[0]}"
             state.live.last_sync = journal.now_iso()
             changed |= report.cases
             if report.deleted:  # retention on the server: this desk's copies are gone, so are the rows

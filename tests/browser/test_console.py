@@ -1,7 +1,8 @@
 """The operators' console in Debian's Chromium, against the real server (gunicorn) and two real
 desks (`tipline-desk console` subprocesses), with reports sent by the Python phone stand-in:
 unlock, the inbox with risk markers and search, a case with its photos, a status change seen by
-the second desk within seconds, statistics, the PDF read back, CSRF, hostile input, axe."""
+the second desk within seconds, an internal note read on the second desk within seconds,
+statistics, the PDF read back, CSRF, hostile input, axe."""
 
 from __future__ import annotations
 
@@ -276,6 +277,40 @@ def test_status_and_assignment_seen_by_a_second_desk_within_seconds(unit, desk_p
     expect(history).to_contain_text("reçu par le serveur")
     first.reload()
     expect(first.locator("ol.history").first).to_contain_text("statut changé : new → useful")
+    assert first.js_errors == [] and second.js_errors == []
+
+
+def test_a_note_written_on_one_desk_is_seen_on_the_second_within_seconds(unit, desk_page):
+    """Sealed on the first desk to the unit's keys (docs/envelope.md section 18), stored by the
+    server as ciphertext, decrypted by the second desk's background sync into its open page."""
+    cid = unit.cases["risky"]
+    second = desk_page(unit.b)
+    wait_decrypted(second, unit)
+    second.goto(f"{unit.b.url}cases/{cid}")
+    first = desk_page(unit.a)
+    first.goto(f"{unit.a.url}cases/{cid}")
+    text = "Vu la berline grise à 19 h 20, rappeler le collège. " + XSS
+    first.fill("#body", text)
+    first.click("button:has-text('Ajouter la note')")
+    expect(first.locator(".flash")).to_contain_text("Note chiffrée et partagée avec l'unité")
+    # the second desk's open page follows without a reload, author and time included, as text
+    shared = second.locator("#notes-list article.note").filter(has_text="rappeler le collège")
+    expect(shared).to_have_count(1, timeout=15_000)
+    expect(shared.locator(".text")).to_have_text(text)
+    expect(shared.locator(".who")).to_contain_text(OPERATOR)
+    expect(shared.locator(".who")).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"))
+    expect(second.locator(".local")).to_have_count(0)  # shared, not kept on one desk
+    # the server holds only ciphertext: listed to operators as a note, never in plaintext
+    session = json.loads((unit.b.home / "session.json").read_text())
+    items = requests.get(f"{unit.srv.url}/api/operator/v1/cases/{cid}", timeout=10,
+                         headers={"Authorization": f"Bearer {session['token']}"}).json()["items"]
+    notes = [i for i in items if i["kind"] == "note"]
+    assert len(notes) == 1 and notes[0]["sender"] == "police"
+    blob = requests.get(f"{unit.srv.url}/api/operator/v1/items/{notes[0]['item_id']}/content", timeout=10,
+                        headers={"Authorization": f"Bearer {session['token']}"}).content
+    assert b"rappeler le coll" not in blob and blob.startswith(b"TIPLINE")
+    for page in (first, second):
+        not_pwned(page)
     assert first.js_errors == [] and second.js_errors == []
 
 

@@ -1,5 +1,6 @@
 """The case page: the report as the article's table, the photos and videos, the conversation,
-the status and assignment (on the server), the notes (local), and the history."""
+the status and assignment (on the server), the unit's notes (sealed here, shared through the
+server: desk.notes), and the history."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 
+from ... import notes as shared_notes
 from ... import reply as replies
 from ...client import DeskError
 from ...keyring import KeyringError
@@ -53,6 +55,7 @@ def show(case_id: str):
     return render_template("case.html", case=case, rep=case.report, status_form=status_form,
                            assign_form=AssignForm(assignee=case.assignee),
                            note_form=NoteForm(), action_form=ActionForm(), notes=journal.notes(st.store, case_id),
+                           pending_notes=len(shared_notes.pending(st.ws, case_id)),
                            history=journal.history(st.store, case_id), statuses=STATUS,
                            server_history=server_calls.case_audit(client, case_id),
                            reply_form=ReplyForm() if _has_mailbox(case) else None)
@@ -151,9 +154,32 @@ def add_note(case_id: str):
     form = NoteForm()
     if not form.validate_on_submit():
         abort(400)
-    journal.add_note(st.store, case_id, form.body.data, st.officer)
+    back = redirect(url_for("case.show", case_id=case_id) + "#notes")
+    client = session_client(st.ws)
+    try:
+        if client is None:
+            raise DeskError(_("pas de session sur le serveur"))
+        root = replies.trusted_root(st.ws, st.keyring, None)
+        police = replies.police_keys(st.ws, client, root, None)
+        path = shared_notes.prepare_note(st.ws, case_id, text=form.body.data.strip(), author=st.officer[:64],
+                                         bundle_keys=police.keys)
+    except (DeskError, KeyringError, ValueError) as exc:
+        # no bundle to seal to (offline, no session): kept on this desk only, as before
+        journal.add_note(st.store, case_id, form.body.data, st.officer)
+        _changed(case_id)
+        flash(_("La note n'a pas pu être chiffrée pour l'unité ({error}) : elle reste sur ce poste seulement.",
+                error=str(exc)))
+        return back
+    journal.record(st.store, case_id, st.officer, "note")
+    try:
+        shared_notes.send(client, case_id, path)
+        flash(_("Note chiffrée et partagée avec l'unité."))
+    except DeskError:
+        flash(_("Le serveur n'a pas pris la note : elle partira à la prochaine synchronisation."))
+    if st.worker is not None:
+        st.worker.kick([case_id])
     _changed(case_id)
-    return redirect(url_for("case.show", case_id=case_id) + "#notes")
+    return back
 
 
 @bp.post("/<case_id>/reply")
