@@ -163,6 +163,7 @@ def test_conversation_with_the_desk_live_offline_and_on_another_phone(net, page,
     expect(page).to_have_url(re.compile(rf"#/conversation/{case_id}$"), timeout=60_000)
     expect(page.locator("[data-conversation-status]")).to_contain_text("Reçu")
     expect(page.locator("[data-report-summary]")).to_contain_text("Votre signalement du")
+    assert_no_raw_text(page)
     page.evaluate("window.__sameDocument = true")  # a reload would forget this
 
     # the operator reads the report and replies from the desk; the open screen shows it live

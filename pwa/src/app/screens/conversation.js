@@ -9,7 +9,7 @@ import { itemsOf, getCase, STATES } from "../../outbox/store.js";
 import { fileList } from "../components/file-list.js";
 import { keyNotice } from "../components/key-status.js";
 import { kickDelivery, registerBackgroundSync } from "../delivery.js";
-import { h, newId } from "../dom.js";
+import { h, newId, replaceChildren } from "../dom.js";
 import { formatBytes, formatDate, language, t, tx } from "../i18n.js";
 import { MailboxDenied, MailboxUnreachable } from "../mailbox/client.js";
 import { MessageDraft } from "../mailbox/compose.js";
@@ -318,7 +318,7 @@ async function conversationView(session) {
           ? h("video", { src: url, controls: true, "aria-label": file.name || label })
           : null;
       note.textContent = "";
-      box.replaceChildren(h("p", { text: label }), media,
+      replaceChildren(box, h("p", { text: label }), media,
         h("a", { class: "button button--small", href: url, download: file.name || "fichier",
           text: t("conversation.save_file") }));
     });
@@ -354,7 +354,7 @@ async function conversationView(session) {
     const files = opened?.attachments ?? (local && !local.conversation
       ? (await itemsOf(caseId).catch(() => [])).filter((i) => i.kind === "attachment" && i.messageId === undefined &&
         i.part < 1024).length : 0);
-    summary.replaceChildren(h("h2", { text: date }),
+    replaceChildren(summary, h("h2", { text: date }),
       opened?.place ? h("p", { text: t("conversation.report_place", { place: opened.place }) }) : null,
       files ? h("p", { text: t("conversation.report_files", { count: files }) }) : null);
   }
