@@ -53,6 +53,7 @@ def search_body(case: CaseFile) -> str:
         parts.append(case.report.search_text())
     parts.extend(a.name for a in case.attachments if a.name)
     parts.extend(m.text for m in case.messages if m.text)
+    parts.extend(n.text for n in case.notes if n.text)  # the unit's notes, decrypted on this desk only
     return "\n".join(parts)
 
 

@@ -300,6 +300,12 @@ def test_a_note_written_on_one_desk_is_seen_on_the_second_within_seconds(unit, d
     expect(shared.locator(".who")).to_contain_text(OPERATOR)
     expect(shared.locator(".who")).to_contain_text(re.compile(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}"))
     expect(second.locator(".local")).to_have_count(0)  # shared, not kept on one desk
+    # and the second desk's inbox search finds the case by the note's words (accents folded)
+    second.goto(unit.b.url)
+    second.fill("#q", "COLLEGE berline")
+    second.keyboard.press("Enter")
+    expect(second.locator("tbody tr[data-case]")).to_have_count(1)
+    expect(row(second, cid)).to_be_visible()
     # the server holds only ciphertext: listed to operators as a note, never in plaintext
     session = json.loads((unit.b.home / "session.json").read_text())
     items = requests.get(f"{unit.srv.url}/api/operator/v1/cases/{cid}", timeout=10,
