@@ -35,12 +35,15 @@ def officer_name(ws) -> str:
 @click.argument("words", nargs=-1, metavar="[TEXT]")
 @click.option("--text", help="the note, as an option (else TEXT, else standard input, else $EDITOR)")
 @click.option("--author", help="the name colleagues see [default: this desk's server account]")
+@click.option("--bundle", "bundle_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="seal to this bundle's keys (e.g. while the server is away) [default: the server's, checked "
+                   "against the root key]")
 @click.option("--root-key", "root_key_file", type=click.Path(exists=True, dir_okay=False),
               help="keys/root-key.json [default: HOME/root-key.json, else this keyring's root key]")
 @click.option("--retry", is_flag=True, help="only send the notes this desk's outbox still holds")
 @pass_ctx
 @_fail_cleanly
-def note(ctx: Ctx, case_id, words, text, author, root_key_file, retry):
+def note(ctx: Ctx, case_id, words, text, author, bundle_file, root_key_file, retry):
     """Write an internal note on a case for the other officers: sealed here to every police key
     of the bundle (never to the citizen), kept in an outbox until the server has it."""
     client = ctx.client()
@@ -56,8 +59,8 @@ def note(ctx: Ctx, case_id, words, text, author, root_key_file, retry):
     body = _reply_text(" ".join(words) if words else text).strip()
     if not body:
         raise click.ClickException("nothing to write: give the note's text (--text, standard input or $EDITOR)")
-    police = police_keys(ctx.ws, client, trusted_root(ctx.ws, ctx.keyring, Path(root_key_file) if root_key_file
-                                                      else None), None)
+    root = trusted_root(ctx.ws, ctx.keyring, Path(root_key_file) if root_key_file else None)
+    police = police_keys(ctx.ws, None if bundle_file else client, root, bundle_file)
     path = prepare_note(ctx.ws, case_id, text=body, author=(author or officer_name(ctx.ws)).strip(),
                         bundle_keys=police.keys)
     try:

@@ -68,7 +68,7 @@ def _check(text, when, author) -> NoteBody:
     return NoteBody(text, when, author)
 
 
-def build_body(*, text: str, written_at: str, author: str) -> bytes:  # noqa: F811 (the re-exported helper)
+def build_body(*, text: str, written_at: str, author: str) -> bytes:
     """The body's bytes (compact UTF-8 JSON), checked as a reader will check them."""
     body = _check(text, written_at, author)
     obj = {"v": BODY_VERSION, "type": TYPE, "text": body.text, "written_at": body.written_at, "author": body.author}
