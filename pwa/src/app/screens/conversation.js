@@ -346,12 +346,14 @@ async function conversationView(session) {
   }
 
   async function renderSummary(report) {
-    const local = await getCase(caseId).catch(() => null);
+    const held = await getCase(caseId).catch(() => null);
+    // a record made for a message sent from this phone knows nothing of the report's date
+    const local = held && !held.conversation ? held : null;
     const opened = report?.summary;
     const date = local?.createdAt ? t("conversation.report", { date: formatDate(local.createdAt) })
       : report?.receivedAt ? t("conversation.report_hour", { date: formatDate(report.receivedAt) })
         : t("conversation.report_unknown");
-    const files = opened?.attachments ?? (local && !local.conversation
+    const files = opened?.attachments ?? (local
       ? (await itemsOf(caseId).catch(() => [])).filter((i) => i.kind === "attachment" && i.messageId === undefined &&
         i.part < 1024).length : 0);
     replaceChildren(summary, h("h2", { text: date }),
