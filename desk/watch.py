@@ -43,6 +43,8 @@ def describe(page: dict) -> list[Announcement]:
                                     f"tipline-desk messages {case}", True))
         elif item["kind"] == "reply":
             out.append(Announcement(f"reply stored in case {case} (#{seq})", False))
+        elif item["kind"] == "note":
+            out.append(Announcement(f"internal note stored in case {case} (#{seq}): tipline-desk notes {case}", False))
     for mark in page.get("reads") or []:
         # read marks are not checked by desk.sync: nothing unchecked reaches the terminal
         case = mark.get("case_id") if isinstance(mark, dict) else None

@@ -75,3 +75,10 @@ def test_a_bad_note_is_reported_not_shown_and_leaves_the_report_alone(tmp_path):
     assert [(n.status, n.error_code, n.saved_as) for n in result.notes] == [
         ("failed", "no_matching_recipient", None), ("failed", "note_invalid", None)]
     assert not (ws.case_dir(case.hex()) / "notes").exists()
+
+
+def test_watch_tells_of_a_note_without_the_bell():
+    from desk.watch import describe
+
+    said = describe({"items": [{"case_id": "ab" * 16, "seq": 9, "kind": "note"}]})
+    assert [(a.ring, "tipline-desk notes " + "ab" * 16 in a.line) for a in said] == [(False, True)]
