@@ -1,6 +1,7 @@
 """The console's local journal: who did what to a case on this desk, and when.
 
-Internal notes live here, in the desk's folder (not shared with colleagues yet); every action,
+Notes that could not be sealed for the unit (no session, no bundle) live here, on this desk only
+(the shared ones are envelopes: desk.notes); every action,
 the server's (status, assignment) included, is also an event of the case's history on this desk,
 which is the chain of custody the case file PDF prints (who decrypted and exported what).
 """

@@ -1,8 +1,9 @@
 """The console's own SQLite file in the desk's folder (HOME/console.sqlite3, mode 0600).
 
 It holds two things: an index of the decrypted cases (rebuilt from the case folders at any
-time, so it can be deleted), and the console's local journal (internal notes, read marks and
-each case's history), which exists only here (status and assignee are the server's). It is as
+time, so it can be deleted), and the console's local journal (notes kept on this desk only when
+they could not be sealed for the unit, read marks and each case's history), which exists only
+here (status, assignee and the shared notes are the server's). It is as
 sensitive as the decrypted case folders next to it.
 """
 
