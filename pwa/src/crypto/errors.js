@@ -31,6 +31,8 @@ const MESSAGES = {
   // messages and replies (section 17)
   message_invalid: "A message or reply is not one section 17 allows (part, body, attachments).",
   message_bad_signature: "A message's signature does not verify with its mailbox's key for this case and envelope.",
+  // notes (section 18): phones never open them, but the list of codes is the spec's, whole
+  note_invalid: "A note is not one section 18 allows (part, body).",
   // key bundle
   bundle_malformed: "The key bundle is not well formed.",
   bundle_bad_signature: "The key bundle's signature does not verify against the pinned root key.",
