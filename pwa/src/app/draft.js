@@ -4,33 +4,19 @@
 // no plaintext file is ever stored. A Web Lock marks the draft as in use, so a cleanup in
 // another tab never deletes it.
 import { openOutbox } from "../outbox/db.js";
-import { deleteItemData, draftLockName, forgetCase, getCase, itemsOf, putCase, queueCase, STATES } from "../outbox/store.js";
+import { deleteItemData, forgetCase, getCase, itemsOf, putCase, queueCase, STATES } from "../outbox/store.js";
+import { FileSealer, randomHex } from "./file-sealer.js";
 import { policeKey } from "./police-key.js";
 import { callOnce, callWorker } from "./worker-client.js";
 
-const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
-  b.toString(16).padStart(2, "0")).join("");
-
 let persistAsked = false;
 
-export class Draft {
+export class Draft extends FileSealer {
   constructor() {
-    this.caseId = randomHex(16);
-    this.attachments = [];
+    super(randomHex(16));
     this.nextPart = 1;
-    this.release = null;
     this.receipt = callOnce("new-receipt"); // Argon2id takes a moment: start now
     this.receipt.catch(() => {}); // failures surface at send time
-  }
-
-  async lock() {
-    if (!navigator.locks) return;
-    await new Promise((granted) => {
-      navigator.locks.request(draftLockName(this.caseId), () => {
-        granted();
-        return new Promise((release) => (this.release = release));
-      });
-    });
   }
 
   /**
@@ -77,56 +63,13 @@ export class Draft {
     return key.bundle.publicKeys;
   }
 
-  busy() {
-    return this.attachments.some((a) => a.status === "working");
+  fileRecipients() {
+    return this.recipients();
   }
 
   /** Strip and encrypt one picked file; ``update`` is called on every change of its state. */
   async addFile(file, update) {
-    const att = {
-      localId: randomHex(8), itemId: randomHex(16), part: this.nextPart++, name: file.name || "fichier",
-      size: file.size, file, status: "working", phase: "stripping", progress: 0, removed: [], kept: [],
-    };
-    this.attachments.push(att);
-    update(att);
-    await this.seal(att, false, update);
-    return att;
-  }
-
-  async seal(att, force, update) {
-    att.status = "working";
-    update(att);
-    try {
-      const result = await callWorker(
-        "seal-file",
-        { caseId: this.caseId, itemId: att.itemId, part: att.part, file: att.file, force, recipients: this.recipients() },
-        {
-          onProgress: (p) => {
-            Object.assign(att, { phase: p.phase, progress: p.total ? p.done / p.total : 0 });
-            update(att);
-          },
-        },
-      );
-      if (!this.attachments.includes(att)) {
-        await deleteItemData(att.itemId); // removed while it was being encrypted
-        return;
-      }
-      Object.assign(att, { status: result.status, reason: result.reason ?? null, removed: result.removed ?? [],
-        kept: result.kept ?? [], entry: result.entry ?? null, raw: force });
-      if (result.status === "sealed") att.file = null; // the File is not needed any more
-    } catch (error) {
-      Object.assign(att, { status: "failed", error: error.message });
-    }
-    update(att);
-  }
-
-  async sendAnyway(att, update) {
-    await this.seal(att, true, update);
-  }
-
-  async remove(att) {
-    this.attachments = this.attachments.filter((a) => a !== att);
-    await deleteItemData(att.itemId);
+    return this.sealNew(file, this.nextPart++, update);
   }
 
   /** Encrypt the report (which binds the sealed attachments) and queue the whole case. */

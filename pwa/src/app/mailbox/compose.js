@@ -3,39 +3,24 @@
 // drives both), then the message itself sealed and queued with its files in one transaction.
 // Sealed to the police bundle's keys and to the receipt's X25519 key (docs/conversation.md).
 // The draft lock keeps the start-up cleanup away from its files while it is being written.
-import { deleteItemData, draftLockName, getCase, putCase, queueMessage, STATES } from "../../outbox/store.js";
+import { deleteItemData, getCase, putCase, queueMessage, STATES } from "../../outbox/store.js";
+import { FileSealer, randomHex } from "../file-sealer.js";
 import { policeKey } from "../police-key.js";
 import { callWorker } from "../worker-client.js";
-
-const randomHex = (bytes) => Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) =>
-  b.toString(16).padStart(2, "0")).join("");
 
 /** A part number for a message's file: 1024 and up, drawn at random (docs/conversation.md). */
 export function messagePart() {
   return 1024 + (crypto.getRandomValues(new Uint32Array(1))[0] % (2 ** 31 - 1024));
 }
 
-export class MessageDraft {
+export class MessageDraft extends FileSealer {
   /** `session`: the open conversation (caseId, mailboxId, keys). */
   constructor(session, { worker = callWorker, key = policeKey } = {}) {
-    this.caseId = session.caseId;
+    super(session.caseId, worker);
     this.keys = session.keys; // the receipt's: its Ed25519 key signs the message, its X25519 key reads it back
     this.citizenX25519 = session.keys.x25519.publicKey;
     this.mailbox = { id: session.mailboxId, verify_key: session.keys.ed25519.publicKey };
-    this.attachments = [];
-    this.worker = worker;
     this.key = key;
-    this.release = null;
-  }
-
-  async lock() {
-    if (!navigator.locks || this.release) return;
-    await new Promise((granted) => {
-      navigator.locks.request(draftLockName(this.caseId), () => {
-        granted();
-        return new Promise((release) => (this.release = release));
-      });
-    });
   }
 
   /** A case this phone never sent gets a draft record first, so the cleanup finds its files if abandoned. */
@@ -45,65 +30,20 @@ export class MessageDraft {
       conversation: true });
   }
 
-  unlock() {
-    this.release?.();
-    this.release = null;
-  }
-
   recipients() {
     const key = this.key();
     if (key.status !== "ok") throw new Error("the police key is not verified");
     return key.bundle.publicKeys;
   }
 
-  busy() {
-    return this.attachments.some((a) => a.status === "working");
+  fileRecipients() {
+    return [...this.recipients(), this.citizenX25519];
   }
 
   async addFile(file, update) {
     await this.lock();
     await this.ensureCase();
-    const att = {
-      localId: randomHex(8), itemId: randomHex(16), part: messagePart(), name: file.name || "fichier",
-      size: file.size, file, status: "working", phase: "stripping", progress: 0, removed: [], kept: [],
-    };
-    this.attachments.push(att);
-    update(att);
-    await this.seal(att, false, update);
-    return att;
-  }
-
-  async seal(att, force, update) {
-    att.status = "working";
-    update(att);
-    try {
-      const result = await this.worker("seal-file", { caseId: this.caseId, itemId: att.itemId, part: att.part,
-        file: att.file, force, recipients: [...this.recipients(), this.citizenX25519] }, {
-        onProgress: (p) => {
-          Object.assign(att, { phase: p.phase, progress: p.total ? p.done / p.total : 0 });
-          update(att);
-        },
-      });
-      if (!this.attachments.includes(att)) {
-        await deleteItemData(att.itemId);
-        return;
-      }
-      Object.assign(att, { status: result.status, reason: result.reason ?? null, removed: result.removed ?? [],
-        kept: result.kept ?? [], entry: result.entry ?? null, raw: force });
-      if (result.status === "sealed") att.file = null;
-    } catch (error) {
-      Object.assign(att, { status: "failed", error: error.message });
-    }
-    update(att);
-  }
-
-  async sendAnyway(att, update) {
-    await this.seal(att, true, update);
-  }
-
-  async remove(att) {
-    this.attachments = this.attachments.filter((a) => a !== att);
-    await deleteItemData(att.itemId);
+    return this.sealNew(file, messagePart(), update);
   }
 
   /** Whether there is something to send: text, or a sealed file. */
