@@ -69,7 +69,8 @@ def render_nginx(binds: Binds, prefix: Path, *, user: str | None) -> str:
 worker_processes 1;
 worker_rlimit_nofile 16384;
 pid {prefix / "nginx.pid"};
-error_log stderr warn;
+# crit, as in production: nginx writes "client: <address>" into warn and error lines (refused bodies, limits)
+error_log stderr crit;
 daemon off;
 
 events {{
